@@ -3,6 +3,8 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "./version.js";
 import { XaError, type ExitCode } from "./errors.js";
 import { processIo, type Io } from "./output.js";
+import { registerCreateRole } from "./commands/create-role.js";
+import { registerTest } from "./commands/test.js";
 
 export function buildProgram(io: Io): Command {
   const program = new Command();
@@ -17,6 +19,8 @@ export function buildProgram(io: Io): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
+  registerCreateRole(program, io);
+  registerTest(program, io);
   return program;
 }
 

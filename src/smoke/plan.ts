@@ -1,0 +1,158 @@
+/**
+ * Turns `xaccount test` options and the XACCOUNT_* environment into a validated plan, before any AWS
+ * call: bad input is refused here with exit 2.
+ *
+ * The role settings mirror what the vendored runtime reads (codemods/runtime/_xaccount.py), so the
+ * AssumeRole this command makes is the one the patched server will make.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { usageError } from "../errors.js";
+
+export type ServerKind = "ecs" | "iac";
+
+export interface ServerSpec {
+  kind: ServerKind;
+  /** As given, resolved against the working directory. */
+  path: string;
+}
+
+export interface RoleSettings {
+  roleName: string;
+  externalId: string | undefined;
+  sessionName: string;
+  durationSeconds: number;
+}
+
+export interface SmokePlan {
+  /** Accounts to assume into; empty means "the caller's own account", known after check 1. */
+  accounts: string[];
+  /** Regions for the read-only calls; empty means "the configured region". */
+  regions: string[];
+  server: ServerSpec | undefined;
+  python: string | undefined;
+  role: RoleSettings;
+}
+
+export interface SmokeOptions {
+  accounts?: string;
+  regions?: string;
+  server?: string;
+  python?: string;
+  roleName?: string;
+  externalId?: string;
+}
+
+// The runtime's defaults: keep these equal to codemods/runtime/_xaccount.py.
+export const DEFAULT_ROLE_NAME = "McpReadOnlyRole";
+export const DEFAULT_SESSION_NAME = "xaccount";
+export const DEFAULT_DURATION_SECONDS = 3600;
+
+// Explicit ASCII classes: \d and \w would accept other scripts' digits and letters.
+const ACCOUNT_ID = /^[0-9]{12}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$/;
+// IAM role names: 1-64 of [\w+=,.@-]; a path is not part of the name the runtime builds an ARN from.
+const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
+// sts:AssumeRole ExternalId: 2-1224 of [\w+=,.@:/-].
+const EXTERNAL_ID = /^[A-Za-z0-9+=,.@:/_-]{2,1224}$/;
+
+export function parseAccounts(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const ids = splitList(text);
+  if (ids.length === 0) {
+    throw usageError("account-id-invalid", "--accounts is empty", "pass one or more 12-digit account ids: --accounts 111111111111,222222222222");
+  }
+  for (const id of ids) {
+    if (!ACCOUNT_ID.test(id)) {
+      throw usageError(
+        "account-id-invalid",
+        `account id ${JSON.stringify(id)} is not 12 digits`,
+        "an AWS account id is exactly 12 digits, e.g. --accounts 111111111111,222222222222",
+      );
+    }
+  }
+  return [...new Set(ids)];
+}
+
+export function parseRegions(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const regions = splitList(text);
+  for (const region of regions) {
+    if (!REGION.test(region)) {
+      throw usageError("region-invalid", `${JSON.stringify(region)} is not an AWS region name`, "use region codes such as us-east-1,eu-west-1");
+    }
+  }
+  if (regions.length === 0) throw usageError("region-invalid", "--regions is empty", "use region codes such as us-east-1,eu-west-1");
+  return [...new Set(regions)];
+}
+
+export function parseServerSpec(text: string | undefined, cwd: string): ServerSpec | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(ecs|iac):(.+)$/.exec(text);
+  if (!match) {
+    throw usageError(
+      "server-spec-invalid",
+      `--server ${JSON.stringify(text)} is not ecs:<path> or iac:<path>`,
+      "name the server and where it is, e.g. --server ecs:./mcp/src/ecs-mcp-server",
+    );
+  }
+  const resolved = path.resolve(cwd, match[2]!);
+  if (!existsSync(resolved)) {
+    throw usageError("server-spec-invalid", `--server path ${resolved} does not exist`, "point --server at the patched server's checkout, package folder or virtualenv");
+  }
+  return { kind: match[1] as ServerKind, path: resolved };
+}
+
+/** The role settings the runtime would use, flags winning over XACCOUNT_* variables. */
+export function roleSettings(options: SmokeOptions, env: NodeJS.ProcessEnv): RoleSettings {
+  const roleName = options.roleName ?? nonEmpty(env.XACCOUNT_ROLE_NAME) ?? DEFAULT_ROLE_NAME;
+  if (!ROLE_NAME.test(roleName)) {
+    throw usageError("role-name-invalid", `role name ${JSON.stringify(roleName)} is not a valid IAM role name`, "use 1-64 letters, digits and +=,.@_- (--role-name or XACCOUNT_ROLE_NAME)");
+  }
+  const externalId = options.externalId ?? nonEmpty(env.XACCOUNT_EXTERNAL_ID);
+  if (externalId !== undefined && !EXTERNAL_ID.test(externalId)) {
+    // The value may be a shared secret: say what is wrong, never echo it.
+    throw usageError("external-id-invalid", "the external id is not 2-1224 characters of letters, digits and +=,.@:/_-", "fix --external-id or XACCOUNT_EXTERNAL_ID");
+  }
+  const durationText = nonEmpty(env.XACCOUNT_DURATION_SECONDS);
+  const durationSeconds = durationText === undefined ? DEFAULT_DURATION_SECONDS : Number(durationText);
+  if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
+    throw usageError("duration-invalid", `XACCOUNT_DURATION_SECONDS=${JSON.stringify(durationText)} is not a whole number of seconds from 900 to 43200`, "unset it for the default (3600) or pick a value in range");
+  }
+  return { roleName, externalId, sessionName: sanitizeSessionName(env.XACCOUNT_SESSION_NAME), durationSeconds };
+}
+
+/**
+ * The same clean-up the runtime applies: a session name shows in CloudTrail, so keep what is legal
+ * ([\w+=,.@-], 2-64 ASCII) rather than refuse a name with a space in it.
+ */
+export function sanitizeSessionName(raw: string | undefined): string {
+  const cleaned = (raw ?? "").replace(/[^A-Za-z0-9+=,.@_-]/g, "-").slice(0, 64);
+  return cleaned.length >= 2 ? cleaned : DEFAULT_SESSION_NAME;
+}
+
+export function buildPlan(options: SmokeOptions, env: NodeJS.ProcessEnv, cwd: string): SmokePlan {
+  const accounts = parseAccounts(options.accounts);
+  const regions = parseRegions(options.regions);
+  const server = parseServerSpec(options.server, cwd);
+  const role = roleSettings(options, env);
+  let python: string | undefined;
+  if (options.python !== undefined) {
+    python = path.resolve(cwd, options.python);
+    if (!existsSync(python)) {
+      throw usageError("python-not-found", `--python ${python} does not exist`, "point --python at the interpreter of the server's virtualenv, e.g. .venv/bin/python");
+    }
+  }
+  return { accounts, regions, server, python, role };
+}
+
+function splitList(text: string): string[] {
+  return text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
