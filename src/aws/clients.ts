@@ -1,0 +1,61 @@
+/**
+ * SDK clients for one target (a profile and a region), loaded lazily so `xaccount --help` and `patch` do
+ * not pay for the AWS SDK at start-up.
+ *
+ * Credentials come from the SDK's default chain (env, shared files, SSO, process, container and instance
+ * roles); `profile` is the client's own option, which the default chain honours for both credentials and
+ * region. The SDK (v3.1169) reads AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> itself, so an emulator is
+ * reached without code here.
+ */
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentity } from "@smithy/types";
+
+export interface AwsTarget {
+  profile?: string | undefined;
+  region?: string | undefined;
+  /** Explicit credentials (e.g. from an AssumeRole); otherwise the default chain. */
+  credentials?: AwsCredentialIdentity | undefined;
+}
+
+/** IAM is global; any region of the partition reaches it. Used when nothing configures a region. */
+export const FALLBACK_REGION = "us-east-1";
+
+function quietSdk(): void {
+  // The SDK warns on stderr that its releases after January 2027 will need Node 22. That says nothing
+  // about this run and would read as a failure in a CLI's output; users can still opt back in.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+}
+
+async function resolveRegion<C extends { config: { region: () => Promise<string> } }>(
+  make: (region: string | undefined) => C,
+  region: string | undefined,
+): Promise<C> {
+  const client = make(region);
+  if (region) return client;
+  try {
+    await client.config.region();
+    return client;
+  } catch {
+    // No region in env or profile: IAM and STS work from any region of the partition.
+    return make(FALLBACK_REGION);
+  }
+}
+
+export async function stsClient(target: AwsTarget): Promise<STSClient> {
+  quietSdk();
+  const { STSClient } = await import("@aws-sdk/client-sts");
+  return resolveRegion(
+    (region) => new STSClient({ region, profile: target.profile, credentials: target.credentials, maxAttempts: 4 }),
+    target.region,
+  );
+}
+
+export async function iamClient(target: AwsTarget): Promise<IAMClient> {
+  quietSdk();
+  const { IAMClient } = await import("@aws-sdk/client-iam");
+  return resolveRegion(
+    (region) => new IAMClient({ region, profile: target.profile, credentials: target.credentials, maxAttempts: 4 }),
+    target.region,
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * Input checks for create-role and the STS helpers. Each throws a usage error (exit 2) with one line
+ * saying what is wrong, and runs before any AWS call. Patterns are ASCII-only on purpose: `\d` and `\w`
+ * would let other scripts' digits and letters through, and AWS rejects them later, after writes began.
+ */
+import { usageError } from "../errors.js";
+import { SERVER_SETS, type ServerSet } from "./policies.js";
+
+const show = (v: string): string => JSON.stringify(v);
+
+export function accountId(value: string, option = "--trust-account"): string {
+  if (!/^[0-9]{12}$/.test(value)) {
+    throw usageError("account-id-invalid", `${option} ${show(value)} is not an AWS account ID (exactly 12 digits)`);
+  }
+  return value;
+}
+
+export function roleName(value: string, option = "--role-name"): string {
+  if (!/^[A-Za-z0-9_+=,.@-]{1,64}$/.test(value)) {
+    throw usageError(
+      "role-name-invalid",
+      `${option} ${show(value)} is not a valid IAM role name (1-64 of letters, digits and _+=,.@-)`,
+    );
+  }
+  return value;
+}
+
+/** IAM allows 3600..43200 seconds for a role's maximum session duration. */
+export function maxSessionDuration(value: string): number {
+  const n = /^[0-9]{1,6}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 3600 && n <= 43200)) {
+    throw usageError(
+      "duration-invalid",
+      `--max-session-duration ${show(value)} must be a whole number of seconds from 3600 (1 hour) to 43200 (12 hours)`,
+    );
+  }
+  return n;
+}
+
+/** sts:AssumeRole's pattern for ExternalId: 2-1224 of letters, digits and _+=,.@:/- */
+export function externalId(value: string): string {
+  if (!/^[A-Za-z0-9_+=,.@:/-]{2,1224}$/.test(value)) {
+    throw usageError(
+      "external-id-invalid",
+      `--external-id must be 2-1224 characters of letters, digits and _+=,.@:/- (got ${value.length} characters)`,
+    );
+  }
+  return value;
+}
+
+export function region(value: string): string {
+  if (!/^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$/.test(value)) {
+    throw usageError("region-invalid", `--region ${show(value)} is not an AWS region name (e.g. us-east-1)`);
+  }
+  return value;
+}
+
+export function serverSets(value: string): ServerSet[] {
+  const items = value.split(",").map((s) => s.trim());
+  const bad = items.filter((s) => !(SERVER_SETS as readonly string[]).includes(s));
+  if (items.length === 0 || bad.length > 0) {
+    throw usageError("server-invalid", `--server ${show(value)}: expected a comma-separated list of ${SERVER_SETS.join(", ")}`);
+  }
+  return SERVER_SETS.filter((s) => items.includes(s));
+}
+
+export function profiles(value: string): string[] {
+  const items = value.split(",").map((s) => s.trim());
+  if (items.some((s) => !/^[^\s[\]]+$/.test(s))) {
+    throw usageError("profile-invalid", `--profile ${show(value)}: expected profile names separated by commas`);
+  }
+  if (new Set(items).size !== items.length) {
+    throw usageError("profile-invalid", `--profile ${show(value)} names a profile twice`);
+  }
+  return items;
+}
+
+/** `k=v,k2=v2`; IAM tag rules: key 1-128, value 0-256, letters, digits, spaces and _.:/=+-@; no `aws:` keys. */
+export function tags(value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const charset = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+  for (const pair of value.split(",")) {
+    const eq = pair.indexOf("=");
+    const key = eq < 0 ? pair.trim() : pair.slice(0, eq).trim();
+    const val = eq < 0 ? "" : pair.slice(eq + 1).trim();
+    if (eq < 0 || key.length < 1 || key.length > 128 || val.length > 256 || !charset.test(key) || !charset.test(val)) {
+      throw usageError("tags-invalid", `--tags ${show(pair)}: expected key=value (key 1-128, value up to 256 characters of letters, digits, spaces and _.:/=+-@)`);
+    }
+    if (key.toLowerCase().startsWith("aws:")) {
+      throw usageError("tags-invalid", `--tags ${show(key)}: keys starting with aws: are reserved by AWS`);
+    }
+    out[key] = val;
+  }
+  if (Object.keys(out).length > 49) throw usageError("tags-invalid", "--tags: at most 49 tags (IAM allows 50; xaccount adds one)");
+  return out;
+}

@@ -1,0 +1,275 @@
+/**
+ * `xaccount create-role`: options -> validated request -> one provisioning run per account -> rendering.
+ * Every input is checked before the first AWS call (exit 2); the AWS SDK is loaded only when a run needs it.
+ */
+import type { Command } from "commander";
+import { usageError } from "../errors.js";
+import type { Io } from "../output.js";
+import { roleTemplate } from "../aws/cloudformation.js";
+import type { AwsTarget } from "../aws/clients.js";
+import { policyName, SERVER_SETS } from "../aws/policies.js";
+import {
+  desiredRole, needsCaller, provisionAccount, type AccountResult, type RoleRequest,
+} from "../aws/provision.js";
+import { DEFAULT_ROLE_NAME, callerIdentity } from "../aws/sts.js";
+import { resolveTrustPrincipal } from "../aws/trust.js";
+import { iamClient } from "../aws/clients.js";
+import * as validate from "../aws/validate.js";
+
+interface RawOptions {
+  trustPrincipal: string[];
+  trustAccount: string[];
+  externalId?: string;
+  maxSessionDuration: string;
+  server: string;
+  roleName: string;
+  tags?: string;
+  profile?: string;
+  region?: string;
+  dryRun?: boolean;
+  delete?: boolean;
+  json?: boolean;
+  format?: string;
+}
+
+export interface CreateRoleOptions {
+  request: RoleRequest;
+  profiles: Array<string | undefined>;
+  region?: string | undefined;
+  dryRun: boolean;
+  delete: boolean;
+  json: boolean;
+  format?: "cloudformation" | undefined;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+const EXAMPLES = `
+Examples:
+  # Trust the current caller (an assumed-role session is trusted as its role), both server sets
+  $ xaccount create-role
+  # Let a central account's MCP server host reach this account, with an external id
+  $ xaccount create-role --trust-account 111122223333 --external-id mcp-prod
+  # Several accounts in turn, one profile each; exit 1 if any failed
+  $ xaccount create-role --profile dev,staging,prod --trust-principal arn:aws:iam::111122223333:role/McpHost
+  # See the documents, change nothing
+  $ xaccount create-role --dry-run --trust-account 111122223333
+  # A CloudFormation template for a StackSet across an organisation
+  $ xaccount create-role --format cloudformation --trust-account 111122223333 > role.json
+  # Remove the role and its policies
+  $ xaccount create-role --delete --profile dev
+
+Rerunning converges the role (trust and policies) and says "up to date" when nothing changed.
+The role gets inline policies ${SERVER_SETS.map(policyName).join(", ")}: explicit read-only actions,
+nothing in iam or sts.
+--dry-run makes no call that writes; it reads the account (to show the plan) when the trust needs the
+caller or --profile is given, and otherwise makes no AWS call at all.`;
+
+export function registerCreateRole(program: Command, io: Io): void {
+  program
+    .command("create-role")
+    .description("Create or update the read-only IAM role the patched MCP servers assume (idempotent)")
+    .option("--trust-principal <arn>", "IAM user or role ARN allowed to assume the role (repeatable; default: the caller)", collect, [])
+    .option("--trust-account <id>", "account allowed to assume the role, e.g. the central one (repeatable)", collect, [])
+    .option("--external-id <id>", "require this sts:ExternalId when assuming the role")
+    .option("--max-session-duration <seconds>", "role's maximum session duration, 3600..43200", "3600")
+    .option("--server <sets>", `permission sets: ${SERVER_SETS.join(",")}`, SERVER_SETS.join(","))
+    .option("--role-name <name>", "role name", DEFAULT_ROLE_NAME)
+    .option("--tags <k=v,...>", "tags for the role (managed-by=xaccount is always added)")
+    .option("--profile <names>", "AWS profile(s), comma-separated: each account in turn")
+    .option("--region <region>", "AWS region for the STS and IAM endpoints (IAM is global)")
+    .option("--dry-run", "print the trust and permission documents as JSON; write nothing")
+    .option("--delete", "delete the role and its policies")
+    .option("--json", "machine-readable result on stdout")
+    .option("--format <format>", "print the role as a template instead: cloudformation")
+    .addHelpText("after", EXAMPLES)
+    .action(async (raw: RawOptions) => {
+      process.exitCode = await runCreateRole(parseCreateRoleOptions(raw), io);
+    });
+}
+
+/** All input checks, before any AWS call. Throws usage errors (exit 2). */
+export function parseCreateRoleOptions(raw: RawOptions): CreateRoleOptions {
+  const roleName = validate.roleName(raw.roleName);
+  const trustAccounts = raw.trustAccount.map((a) => validate.accountId(a));
+  for (const p of raw.trustPrincipal) resolveTrustPrincipal(p);
+  const externalId = raw.externalId === undefined ? undefined : validate.externalId(raw.externalId);
+  const maxSessionDuration = validate.maxSessionDuration(raw.maxSessionDuration);
+  const servers = validate.serverSets(raw.server);
+  const tags = raw.tags === undefined ? {} : validate.tags(raw.tags);
+  const profiles = raw.profile === undefined ? [undefined] : validate.profiles(raw.profile);
+  const region = raw.region === undefined ? undefined : validate.region(raw.region);
+  if (raw.format !== undefined && raw.format !== "cloudformation") {
+    throw usageError("options-conflict", `--format ${JSON.stringify(raw.format)}: the only format is cloudformation`);
+  }
+  if (raw.format && raw.delete) throw usageError("options-conflict", "--format cloudformation prints a template; it cannot be combined with --delete");
+  if (raw.format && profiles.length > 1) {
+    throw usageError("options-conflict", "--format cloudformation prints one template (deploy it everywhere with a StackSet); pass at most one --profile");
+  }
+  if (raw.delete && (raw.trustPrincipal.length || raw.trustAccount.length || raw.externalId || raw.tags)) {
+    throw usageError("options-conflict", "--delete removes the role; trust, external id and tags options do not apply");
+  }
+  return {
+    request: {
+      roleName,
+      trustPrincipals: [...new Set(raw.trustPrincipal)],
+      trustAccounts: [...new Set(trustAccounts)],
+      externalId,
+      maxSessionDuration,
+      servers,
+      tags,
+    },
+    profiles,
+    region,
+    dryRun: Boolean(raw.dryRun),
+    delete: Boolean(raw.delete),
+    json: Boolean(raw.json),
+    format: raw.format === "cloudformation" ? "cloudformation" : undefined,
+  };
+}
+
+export async function runCreateRole(opts: CreateRoleOptions, io: Io): Promise<0 | 1> {
+  if (opts.format) return printTemplate(opts, io);
+  const offline = opts.dryRun && !opts.delete && !needsCaller(opts.request) && opts.profiles[0] === undefined;
+  if (offline) {
+    const notes: string[] = [];
+    const want = await desiredRole(opts.request, undefined, undefined, opts.region, notes);
+    for (const n of notes) io.err(`note: ${n}`);
+    io.out(JSON.stringify(documentsJson({ roleName: want.roleName, status: "planned", changes: [], notes, desired: want }), null, 2));
+    return 0;
+  }
+
+  const results: AccountResult[] = [];
+  const many = opts.profiles.length > 1;
+  for (const [i, profile] of opts.profiles.entries()) {
+    const target: AwsTarget = { profile, region: opts.region };
+    if (many) io.err(`[${i + 1}/${opts.profiles.length}] profile ${profile ?? "(default)"}: working...`);
+    const r = await provisionAccount(target, opts.request, { dryRun: opts.dryRun, delete: opts.delete });
+    results.push(r);
+    if (many) io.err(`[${i + 1}/${opts.profiles.length}] profile ${profile ?? "(default)"}: ${oneLine(r)}`);
+  }
+  const failed = results.filter((r) => r.status === "failed");
+
+  if (opts.json) {
+    io.out(JSON.stringify({ ok: failed.length === 0, results: results.map((r) => resultJson(r, opts)) }, null, 2));
+  } else if (opts.dryRun) {
+    const docs = results.map((r) => documentsJson(r));
+    io.out(JSON.stringify(docs.length === 1 ? docs[0] : docs, null, 2));
+  } else if (many) {
+    io.out(table(results));
+  } else {
+    const r = results[0] as AccountResult;
+    if (r.status !== "failed") io.out(humanResult(r, io));
+  }
+  for (const r of results) for (const n of r.notes) io.err(`${io.cErr.yellow("note:")} ${r.profile ? `[${r.profile}] ` : ""}${n}`);
+
+  if (failed.length === 0) return 0;
+  if (!many && !opts.json) {
+    const r = failed[0] as AccountResult;
+    if (r.state) io.err(`${io.cErr.dim("in account")} ${r.account ?? "(unknown)"}: ${r.state}`);
+    throw r.error;
+  }
+  for (const r of failed) {
+    io.err(`${io.cErr.red("xaccount: error")}[${r.error?.code ?? "aws-error"}] profile ${r.profile ?? "(default)"}: ${r.error?.message ?? ""}`);
+    if (r.error?.hint) io.err(`  ${io.cErr.dim("hint:")} ${r.error.hint}`);
+    io.err(`  ${io.cErr.dim("in account")} ${r.account ?? "(unknown)"}: ${r.state ?? "unknown"}`);
+  }
+  return 1;
+}
+
+async function printTemplate(opts: CreateRoleOptions, io: Io): Promise<0> {
+  const profile = opts.profiles[0];
+  const notes: string[] = [];
+  let want;
+  if (needsCaller(opts.request)) {
+    const target = { profile, region: opts.region };
+    const caller = await callerIdentity(target);
+    want = await desiredRole(opts.request, caller, await iamClient(target), opts.region, notes);
+  } else {
+    want = await desiredRole(opts.request, undefined, undefined, opts.region, notes);
+  }
+  for (const n of notes) io.err(`note: ${n}`);
+  io.out(JSON.stringify(roleTemplate(want), null, 2));
+  return 0;
+}
+
+function documentsJson(r: AccountResult): Record<string, unknown> {
+  const d = r.desired;
+  return {
+    ...(r.profile ? { profile: r.profile } : {}),
+    ...(r.account ? { account: r.account } : {}),
+    ...(d
+      ? {
+          roleName: d.roleName,
+          trustPolicy: d.trustPolicy,
+          permissionPolicies: Object.fromEntries(d.policies),
+          maxSessionDuration: d.maxSessionDuration,
+          tags: d.tags,
+        }
+      : {}),
+    ...(r.account ? { plan: r.changes } : {}),
+    ...(r.error ? { error: { code: r.error.code, message: r.error.message, state: r.state } } : {}),
+  };
+}
+
+function resultJson(r: AccountResult, opts: CreateRoleOptions): Record<string, unknown> {
+  return {
+    profile: r.profile ?? null,
+    account: r.account ?? null,
+    caller: r.caller ?? null,
+    roleArn: r.roleArn ?? null,
+    status: r.status,
+    changes: r.changes,
+    notes: r.notes,
+    ...(opts.dryRun && r.desired ? { documents: documentsJson(r) } : {}),
+    ...(r.error ? { error: { code: r.error.code, message: r.error.message, hint: r.error.hint ?? null }, state: r.state ?? null } : {}),
+  };
+}
+
+const STATUS_TEXT: Record<AccountResult["status"], string> = {
+  created: "created",
+  updated: "updated",
+  "up-to-date": "up to date",
+  deleted: "deleted",
+  absent: "nothing to delete",
+  planned: "planned (dry run)",
+  failed: "FAILED",
+};
+
+function oneLine(r: AccountResult): string {
+  const where = `account ${r.account ?? "?"}`;
+  if (r.status === "failed") return `${where}: failed: ${r.error?.message ?? ""}`;
+  const detail = r.changes.length && r.status !== "up-to-date" ? ` (${r.changes.join(", ")})` : "";
+  return `${where}: ${STATUS_TEXT[r.status]}${detail}`;
+}
+
+function humanResult(r: AccountResult, io: Io): string {
+  const role = r.roleArn ?? r.roleName;
+  const c = io.c;
+  switch (r.status) {
+    case "up-to-date": return `${c.green("✓")} ${role} is up to date in account ${r.account ?? "?"}`;
+    case "absent": return `Nothing to delete: no role ${role} in account ${r.account ?? "?"}`;
+    case "deleted": return `${c.green("✓")} Deleted ${role} from account ${r.account ?? "?"} (${r.changes.join(", ")})`;
+    default: {
+      const lines = [`${c.green("✓")} ${r.status === "created" ? "Created" : "Updated"} ${role} in account ${r.account ?? "?"}: ${r.changes.join(", ")}`];
+      const aws = r.desired?.trustPolicy.Statement[0]?.Principal.AWS ?? [];
+      lines.push(`  trusted: ${aws.join(", ")}`);
+      if (r.desired?.trustPolicy.Statement[0]?.Condition) lines.push("  requires the external id given");
+      lines.push(`  policies: ${[...(r.desired?.policies.keys() ?? [])].join(", ")}`);
+      return lines.join("\n");
+    }
+  }
+}
+
+function table(results: AccountResult[]): string {
+  const rows = [["PROFILE", "ACCOUNT", "STATUS", "DETAIL"]];
+  for (const r of results) {
+    const detail = r.status === "failed"
+      ? `${r.error?.code ?? ""}: ${r.state ?? ""}`
+      : r.status === "up-to-date" ? (r.roleArn ?? "") : r.changes.join(", ");
+    rows.push([r.profile ?? "(default)", r.account ?? "?", STATUS_TEXT[r.status], detail]);
+  }
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
+  return rows.map((row) => row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell)).join("  ").trimEnd()).join("\n");
+}
+
