@@ -3,7 +3,6 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "./version.js";
 import { XaError, type ExitCode } from "./errors.js";
 import { processIo, type Io } from "./output.js";
-import { registerCreateRole } from "./commands/create-role.js";
 import { registerTest } from "./commands/test.js";
 
 export function buildProgram(io: Io): Command {
@@ -19,7 +18,6 @@ export function buildProgram(io: Io): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
-  registerCreateRole(program, io);
   registerTest(program, io);
   return program;
 }
