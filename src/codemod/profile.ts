@@ -1,0 +1,28 @@
+/**
+ * What the engine needs to know about one server. A profile is data plus, at most, small hooks:
+ * everything server-specific lives in codemods/<name>.ts, never in src/codemod/.
+ */
+export interface ServerProfile {
+  /** The CLI name: `xaccount patch <name> <path>`. */
+  name: string;
+  /** Human name for reports, e.g. "AWS Labs ECS MCP server". */
+  title: string;
+  /** PyPI distribution, e.g. "awslabs.ecs-mcp-server". */
+  distribution: string;
+  /** The package folder relative to the import root, with "/" separators: "awslabs/ecs_mcp_server". */
+  packagePath: string;
+  /** The folder of the server inside the awslabs/mcp monorepo (under src/), e.g. "ecs-mcp-server". */
+  monorepoDir: string;
+  /** Run as `python -m <entryModule>`. */
+  entryModule: string;
+  /** The parameters every tool gets, in order; each must be a name the runtime exports a type for. */
+  extraParams: readonly ExtraParam[];
+  /** Folders (relative to the package) that hold no tool code, never scanned. */
+  skipDirs?: readonly string[];
+  /** Environment for the MCP client configuration printed after a patch (XACCOUNT_* and the like). */
+  clientEnv: Readonly<Record<string, string>>;
+  /** Known hazards of this server, printed with the next steps (client caches, sessions, proxies). */
+  notes?: readonly string[];
+}
+
+export type ExtraParam = "account_id" | "region";

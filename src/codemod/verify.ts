@@ -1,0 +1,66 @@
+/**
+ * Proof before writing: every edited file re-parses with no ERROR or MISSING node, and Python itself
+ * compiles it (when a python3 is on PATH). One Python process compiles every file from stdin, so
+ * nothing is written to disk to check it.
+ */
+import { spawn } from "node:child_process";
+import { firstSyntaxProblem, parsePython } from "./parse.js";
+
+export interface VerifyFailure {
+  file: string;
+  line: number;
+  message: string;
+}
+
+export function reparseProblems(files: ReadonlyArray<{ file: string; text: string }>): VerifyFailure[] {
+  const out: VerifyFailure[] = [];
+  for (const f of files) {
+    const p = firstSyntaxProblem(parsePython(f.text));
+    if (p) out.push({ file: f.file, line: p.line, message: `${p.what} after patching (tree-sitter)` });
+  }
+  return out;
+}
+
+// Reads {"name": source, ...} as JSON on stdin and compiles each one; prints the first error as JSON.
+const COMPILE_ALL = [
+  "import json, sys",
+  "files = json.load(sys.stdin)",
+  "for name, src in files.items():",
+  "    try:",
+  "        compile(src.encode('utf-8'), name, 'exec', dont_inherit=True)",
+  "    except SyntaxError as e:",
+  "        print(json.dumps({'file': name, 'line': e.lineno or 0, 'message': str(e.msg)}))",
+  "        sys.exit(3)",
+].join("\n");
+
+export type CompileResult = { ran: false; why: string } | { ran: true; failure?: VerifyFailure };
+
+/** Compiles with `python` (python3 by default); `ran: false` when there is no Python to ask. */
+export function pythonCompile(
+  files: ReadonlyArray<{ file: string; text: string }>,
+  python = process.env.XACCOUNT_PYTHON ?? "python3",
+): Promise<CompileResult> {
+  if (files.length === 0) return Promise.resolve({ ran: true });
+  return new Promise((resolve) => {
+    // -I -S: isolated and no site import, which also makes the start-up quick.
+    const child = spawn(python, ["-I", "-S", "-c", COMPILE_ALL], { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", (err) => resolve({ ran: false, why: `${python}: ${err.message}` }));
+    child.on("close", (code) => {
+      if (code === 0) return resolve({ ran: true });
+      if (code === 3) {
+        try {
+          return resolve({ ran: true, failure: JSON.parse(stdout.trim()) as VerifyFailure });
+        } catch {
+          // fall through to the generic failure below
+        }
+      }
+      resolve({ ran: true, failure: { file: "?", line: 0, message: `python exited ${code}: ${stderr.trim().split("\n").pop() ?? ""}` } });
+    });
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(JSON.stringify(Object.fromEntries(files.map((f) => [f.file, f.text]))));
+  });
+}
