@@ -44,7 +44,7 @@ const NAME = "[A-Za-z0-9_+=,.@-]{1,64}";
 const PATH = "/(?:[\\x21-\\x7E]*/)?";
 const USER_RE = new RegExp(`^user(${PATH})(${NAME})$`);
 const ROLE_RE = new RegExp(`^role(${PATH})(${NAME})$`);
-const SESSION_RE = new RegExp(`^assumed-role/(${NAME})/([A-Za-z0-9_+=,.@-]{2,64})$`);
+const SESSION_RE = new RegExp(`^assumed-role/(${NAME})/([A-Za-z0-9_+=,.@-]{1,64})$`);
 
 /** What a caller or a given ARN means for the trust policy. */
 export type PrincipalResolution =

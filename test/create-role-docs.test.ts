@@ -1,0 +1,215 @@
+/**
+ * Pure tests for create-role: the permission documents, trust normalisation, input validation, the
+ * converge plan and the CloudFormation template. No AWS, no emulator.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  SERVER_SETS, WRITE_VERBS, actionsOf, permissionPolicies, permissionPolicy, policyName, readOnlyProblems,
+} from "../src/aws/policies.js";
+import { parseArn, partitionOfRegion, resolveCaller, resolveTrustPrincipal, trustPolicy } from "../src/aws/trust.js";
+import * as validate from "../src/aws/validate.js";
+import { canonical, decodePolicy, planConverge, planDelete, samePolicy, type DesiredRole, type RoleState } from "../src/aws/role.js";
+import { roleTemplate } from "../src/aws/cloudformation.js";
+import { parseCreateRoleOptions } from "../src/commands/create-role.js";
+import { XaError } from "../src/errors.js";
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof XaError) return `${err.code}/${err.exitCode}`;
+    throw err;
+  }
+  return undefined;
+}
+
+test("every action in every set is an explicit service:Action, read-only, outside iam and sts", () => {
+  for (const set of SERVER_SETS) {
+    const actions = actionsOf(permissionPolicy(set));
+    assert.ok(actions.length > 0, set);
+    for (const action of actions) {
+      assert.match(action, /^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/, `${set}: ${action} is not service:Action`);
+      assert.doesNotMatch(action, /\*/, `${set}: ${action} has a wildcard`);
+      const [service, name] = action.split(":") as [string, string];
+      assert.ok(!["iam", "sts"].includes(service), `${set}: ${action} is in ${service}`);
+      const verb = WRITE_VERBS.find((v) => new RegExp(`^${v}(?:[A-Z]|$)`).test(name));
+      assert.equal(verb, undefined, `${set}: ${action} starts with the write verb ${verb}`);
+      assert.match(name, /^(Describe|List|Get|Filter|Lookup)/, `${set}: ${action} is not a read verb`);
+    }
+    assert.equal(new Set(actions).size, actions.length, `${set}: duplicate actions`);
+    assert.deepEqual(readOnlyProblems(actions), []);
+    for (const st of permissionPolicy(set).Statement) assert.equal(st.Effect, "Allow");
+  }
+});
+
+test("the documents cover what the servers' troubleshooting reads", () => {
+  const ecs = actionsOf(permissionPolicy("ecs"));
+  for (const a of [
+    "ecs:DescribeServices", "ecs:ListClusters", "ecs:DescribeTasks", "ec2:DescribeSubnets", "ec2:DescribeVpcs",
+    "elasticloadbalancing:DescribeTargetHealth", "logs:FilterLogEvents", "logs:GetLogEvents", "logs:DescribeLogGroups",
+    "logs:DescribeLogStreams", "ecr:DescribeImages", "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
+  ]) assert.ok(ecs.includes(a), `ecs set lacks ${a}`);
+  const iac = actionsOf(permissionPolicy("iac"));
+  for (const a of ["cloudformation:DescribeStacks", "cloudformation:DescribeEvents", "cloudtrail:LookupEvents"]) {
+    assert.ok(iac.includes(a), `iac set lacks ${a}`);
+  }
+  assert.ok(!iac.some((a) => a.startsWith("ecs:")), "iac set must not carry ECS reads");
+  assert.deepEqual([...permissionPolicies(["iac"]).keys()], [policyName("iac")]);
+  assert.deepEqual([...permissionPolicies(["ecs", "iac"]).keys()], ["xaccount-ecs-read-only", "xaccount-iac-read-only"]);
+});
+
+test("readOnlyProblems rejects wildcards, write verbs and iam/sts", () => {
+  const problems = readOnlyProblems(["ecs:*", "s3:*Object", "ecs:UpdateService", "ecs:TagResource", "iam:GetRole", "sts:GetCallerIdentity", "ec2:RunInstances", "lambda:InvokeFunction", "ecs:ListTasks"]);
+  assert.equal(problems.length, 8, problems.join("\n"));
+  assert.ok(!problems.some((p) => p.startsWith("ecs:ListTasks")));
+});
+
+test("caller normalisation: IAM user as is, assumed role to a role lookup, root refused", () => {
+  assert.deepEqual(resolveCaller("arn:aws:iam::123456789012:user/dev/alice"), { kind: "principal", arn: "arn:aws:iam::123456789012:user/dev/alice" });
+  assert.deepEqual(resolveCaller("arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123abcd/alice@example.com"), {
+    kind: "role-session",
+    partition: "aws",
+    account: "123456789012",
+    roleName: "AWSReservedSSO_Admin_0123abcd",
+    sessionArn: "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123abcd/alice@example.com",
+  });
+  const cn = resolveCaller("arn:aws-cn:sts::123456789012:assumed-role/Ops/s1");
+  assert.equal(cn.kind === "role-session" && cn.partition, "aws-cn");
+  assert.equal(codeOf(() => resolveCaller("arn:aws:iam::123456789012:root")), "root-caller/1");
+  assert.equal(codeOf(() => resolveCaller("arn:aws:sts::123456789012:federated-user/bob")), "caller-not-assumable/1");
+  assert.equal(codeOf(() => resolveCaller("arn:aws:sts::123456789012:user/moto")), "caller-not-supported/1");
+});
+
+test("--trust-principal accepts users, roles with paths, account roots and sessions; rejects the rest with exit 2", () => {
+  for (const ok of ["arn:aws:iam::123456789012:role/a/b/Admin", "arn:aws-us-gov:iam::123456789012:user/x", "arn:aws:iam::123456789012:root"]) {
+    assert.deepEqual(resolveTrustPrincipal(ok), { kind: "principal", arn: ok });
+  }
+  assert.equal(resolveTrustPrincipal("arn:aws:sts::123456789012:assumed-role/R/s").kind, "role-session");
+  for (const bad of ["", "alice", "arn:aws:iam::12345678901:user/x", "arn:aws:iam::123456789012:group/g", "arn:aws:s3:::bucket",
+    "arn:aws:iam:us-east-1:123456789012:role/R", "arn:aws:iam::123456789012:role/R\n", "arn:aws:iam::123456789012:role/*",
+    "arn:aws:iam::１２３456789012:role/R"]) {
+    assert.equal(codeOf(() => resolveTrustPrincipal(bad)), "arn-invalid/2", JSON.stringify(bad));
+  }
+});
+
+test("trust policy: principals and account roots in the partition, external id as a condition", () => {
+  const doc = trustPolicy({ principals: ["arn:aws-cn:iam::123456789012:role/R"], accounts: ["111111111111"], partition: "aws-cn", externalId: "ext-1" });
+  assert.deepEqual(doc.Statement[0]?.Principal.AWS, ["arn:aws-cn:iam::111111111111:root", "arn:aws-cn:iam::123456789012:role/R"]);
+  assert.equal(doc.Statement[0]?.Action, "sts:AssumeRole");
+  assert.deepEqual(doc.Statement[0]?.Condition, { StringEquals: { "sts:ExternalId": "ext-1" } });
+  assert.equal(trustPolicy({ principals: ["arn:aws:iam::1:user/x"], accounts: [], partition: "aws" }).Statement[0]?.Condition, undefined);
+  assert.equal(partitionOfRegion("cn-north-1"), "aws-cn");
+  assert.equal(partitionOfRegion("us-gov-west-1"), "aws-us-gov");
+  assert.equal(partitionOfRegion("eu-west-1"), "aws");
+  assert.equal(parseArn("arn:aws:iam::123456789012:role/x")?.account, "123456789012");
+});
+
+test("validation: ASCII-only account ids, IAM role names, durations, external ids, tags, regions", () => {
+  assert.equal(validate.accountId("123456789012"), "123456789012");
+  for (const bad of ["12345678901", "1234567890123", "12345678901a", "１２３４５６７８９０１２", "123456789012\n", " 123456789012", "-12345678901"]) {
+    assert.equal(codeOf(() => validate.accountId(bad)), "account-id-invalid/2", JSON.stringify(bad));
+  }
+  assert.equal(validate.roleName("McpReadOnlyRole"), "McpReadOnlyRole");
+  for (const bad of ["", "a".repeat(65), "has space", "slash/role", "rôle", "x\n"]) {
+    assert.equal(codeOf(() => validate.roleName(bad)), "role-name-invalid/2", JSON.stringify(bad));
+  }
+  assert.equal(validate.maxSessionDuration("3600"), 3600);
+  assert.equal(validate.maxSessionDuration("43200"), 43200);
+  for (const bad of ["3599", "43201", "1e4", "3600.5", "", "abc", "-3600"]) {
+    assert.equal(codeOf(() => validate.maxSessionDuration(bad)), "duration-invalid/2", JSON.stringify(bad));
+  }
+  assert.equal(validate.externalId("a:b/c=d"), "a:b/c=d");
+  for (const bad of ["x", "has space", "é-é", "a".repeat(1225)]) {
+    assert.equal(codeOf(() => validate.externalId(bad)), "external-id-invalid/2");
+  }
+  assert.deepEqual(validate.tags("team=platform, env=prod"), { team: "platform", env: "prod" });
+  for (const bad of ["noequals", "=v", "aws:x=1", "k=v;drop"]) assert.equal(codeOf(() => validate.tags(bad)), "tags-invalid/2", bad);
+  assert.deepEqual(validate.serverSets("iac,ecs"), ["ecs", "iac"]);
+  assert.equal(codeOf(() => validate.serverSets("ecs,s3")), "server-invalid/2");
+  assert.equal(codeOf(() => validate.region("mars-1")), "region-invalid/2");
+  assert.equal(validate.region("us-gov-west-1"), "us-gov-west-1");
+  assert.equal(codeOf(() => validate.profiles("a,a")), "profile-invalid/2");
+});
+
+test("option parsing: conflicts are usage errors", () => {
+  const base = { trustPrincipal: [], trustAccount: [], maxSessionDuration: "3600", server: "ecs,iac", roleName: "McpReadOnlyRole" };
+  assert.equal(codeOf(() => parseCreateRoleOptions({ ...base, format: "yaml" })), "options-conflict/2");
+  assert.equal(codeOf(() => parseCreateRoleOptions({ ...base, format: "cloudformation", delete: true })), "options-conflict/2");
+  assert.equal(codeOf(() => parseCreateRoleOptions({ ...base, format: "cloudformation", profile: "a,b" })), "options-conflict/2");
+  assert.equal(codeOf(() => parseCreateRoleOptions({ ...base, delete: true, trustAccount: ["111111111111"] })), "options-conflict/2");
+  const ok = parseCreateRoleOptions({ ...base, trustAccount: ["111111111111", "111111111111"], profile: "a,b" });
+  assert.deepEqual(ok.request.trustAccounts, ["111111111111"]);
+  assert.deepEqual(ok.profiles, ["a", "b"]);
+});
+
+function wanted(): DesiredRole {
+  return {
+    roleName: "McpReadOnlyRole",
+    description: "d",
+    trustPolicy: trustPolicy({ principals: ["arn:aws:iam::123456789012:user/alice"], accounts: [], partition: "aws" }),
+    policies: permissionPolicies(["ecs", "iac"]),
+    maxSessionDuration: 3600,
+    tags: { team: "x" },
+  };
+}
+
+function stateMatching(want: DesiredRole): RoleState {
+  return {
+    exists: true,
+    arn: "arn:aws:iam::123456789012:role/McpReadOnlyRole",
+    // As IAM gives it back: URL-encoded, one-element lists collapsed, keys reordered.
+    trustPolicy: decodePolicy(encodeURIComponent(JSON.stringify({
+      Statement: [{ Action: "sts:AssumeRole", Principal: { AWS: "arn:aws:iam::123456789012:user/alice" }, Effect: "Allow", Sid: "McpServerAssumeRole" }],
+      Version: "2012-10-17",
+    }))),
+    description: "d",
+    maxSessionDuration: 3600,
+    tags: { team: "x", "managed-by": "xaccount", other: "kept" },
+    inline: new Map([...want.policies].map(([k, v]) => [k, JSON.parse(JSON.stringify(v)) as unknown])),
+    attached: [],
+  };
+}
+
+test("plan: a matching role is up to date; each difference is one change; deletion removes everything", () => {
+  const want = wanted();
+  assert.deepEqual(planConverge(stateMatching(want), want), []);
+  const absent: RoleState = { exists: false, tags: {}, inline: new Map(), attached: [] };
+  assert.deepEqual(planConverge(absent, want).map((c) => c.kind), ["create-role", "put-policy", "put-policy"]);
+
+  const drifted = stateMatching(want);
+  drifted.trustPolicy = { Version: "2012-10-17", Statement: [] };
+  drifted.maxSessionDuration = 7200;
+  drifted.inline.set("xaccount-iac-read-only", { Version: "2012-10-17", Statement: [] });
+  drifted.inline.set("xaccount-old-read-only", {});
+  drifted.inline.set("someone-elses", {});
+  drifted.tags.team = "y";
+  assert.deepEqual(planConverge(drifted, want), [
+    { kind: "update-trust" },
+    { kind: "update-settings", what: ["max session duration"] },
+    { kind: "put-policy", name: "xaccount-iac-read-only", isNew: false },
+    { kind: "delete-policy", name: "xaccount-old-read-only" },
+    { kind: "tag", keys: ["team"] },
+  ]);
+  const del = stateMatching(want);
+  del.attached = ["arn:aws:iam::aws:policy/ReadOnlyAccess"];
+  assert.deepEqual(planDelete(del).map((c) => c.kind), ["delete-policy", "delete-policy", "detach-policy", "delete-role"]);
+  assert.deepEqual(planDelete(absent), []);
+});
+
+test("canonical comparison ignores order and one-element lists but not content", () => {
+  assert.ok(samePolicy({ Action: ["b", "a"] }, { Action: ["a", "b"] }));
+  assert.ok(samePolicy({ Principal: { AWS: "x" } }, { Principal: { AWS: ["x"] } }));
+  assert.ok(!samePolicy({ Action: ["a"] }, { Action: ["a", "b"] }));
+  assert.deepEqual(canonical({ b: 1, a: 2 }), { a: 2, b: 1 });
+});
+
+test("the CloudFormation template carries the same documents", () => {
+  const want = wanted();
+  const t = roleTemplate(want) as { Resources: { McpReadOnlyRole: { Type: string; Properties: Record<string, unknown> } } };
+  const role = t.Resources.McpReadOnlyRole;
+  assert.equal(role.Type, "AWS::IAM::Role");
+  assert.equal(role.Properties.RoleName, "McpReadOnlyRole");
+  assert.deepEqual(role.Properties.AssumeRolePolicyDocument, want.trustPolicy);
+  assert.deepEqual(role.Properties.Policies, [...want.policies].map(([PolicyName, PolicyDocument]) => ({ PolicyName, PolicyDocument })));
+});
