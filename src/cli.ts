@@ -4,6 +4,7 @@ import { VERSION } from "./version.js";
 import { XaError, type ExitCode } from "./errors.js";
 import { processIo, type Io } from "./output.js";
 import { registerTest } from "./commands/test.js";
+import { registerPatch } from "./commands/patch.js";
 
 export function buildProgram(io: Io): Command {
   const program = new Command();
@@ -19,6 +20,7 @@ export function buildProgram(io: Io): Command {
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
   registerTest(program, io);
+  registerPatch(program, io);
   return program;
 }
 

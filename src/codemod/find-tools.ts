@@ -19,6 +19,9 @@ export const DEFAULT_RULES: ToolRules = {
   mountCalls: ["mount", "import_server"],
 };
 
+/** How a proxy to a remote MCP server shows in code: create_proxy, as_proxy, ProxyClient, *_proxied_*. */
+const PROXY = /prox(y|ied)/i;
+
 export interface ToolSite {
   /** The name the tool is registered under (name= argument, else the function name). */
   name: string;
@@ -143,13 +146,13 @@ function registerValue(
       return;
     }
     const origin = resolveOrigin(call, value.text);
-    skipped.push({ name: name ?? value.text, line, reason: origin });
+    skipped.push({ name: name ?? origin.name ?? value.text, line, reason: origin.reason });
     return;
   }
   skipped.push({
     name: name ?? oneLine(value.text),
     line,
-    reason: /proxy/i.test(value.text)
+    reason: PROXY.test(value.text)
       ? "proxied from a remote MCP server: no Python body to patch"
       : `registered from an expression (${oneLine(value.text)}), not a function defined here`,
   });
@@ -168,27 +171,41 @@ function resolveFunction(from: Node, name: string): Node | undefined {
 }
 
 /** Why a registered name has no def here: where its value comes from, said for a person. */
-function resolveOrigin(from: Node, name: string): string {
+function resolveOrigin(from: Node, name: string): { reason: string; name?: string } {
   for (let scope: Node | null = from.parent; scope; scope = scope.parent) {
     if (scope.type !== "block" && scope.type !== "module") continue;
     for (const stmt of scope.namedChildren) {
       const text = stmt.text;
       if (stmt.type === "expression_statement" && new RegExp(`^${name}\\s*(:[^=]*)?=`).test(text)) {
-        return /proxy/i.test(text)
+        const call = findCall(stmt);
+        const args = call?.childForFieldName("arguments");
+        const registered = args ? keywordString(args, ["name", "local_tool_name", "tool_name"]) : undefined;
+        const reason = PROXY.test(text)
           ? "proxied from a remote MCP server: no Python body to patch"
           : `registered from a value (${oneLine(text)}), not a function defined here`;
+        return registered ? { reason, name: registered } : { reason };
       }
       if ((stmt.type === "import_from_statement" || stmt.type === "import_statement") && new RegExp(`\\b${name}\\b`).test(text)) {
-        return `defined in another module (${oneLine(text)}); only functions defined where they are registered are patched`;
+        return { reason: `defined in another module (${oneLine(text)}); only functions defined where they are registered are patched` };
       }
     }
   }
-  return `registered from ${name}, which is not a function defined here`;
+  return { reason: `registered from ${name}, which is not a function defined here` };
+}
+
+/** The first call in a statement (through `await`), e.g. the right side of `x = await make(...)`. */
+function findCall(node: Node): Node | undefined {
+  if (node.type === "call") return node;
+  for (const c of node.namedChildren) {
+    const hit = findCall(c);
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 function looksLikeRemoteProxy(call: Node, arg: Node): boolean {
-  if (/proxy/i.test(arg.text)) return true;
-  return arg.type === "identifier" && /proxy/i.test(resolveOrigin(call, arg.text));
+  if (PROXY.test(arg.text)) return true;
+  return arg.type === "identifier" && PROXY.test(resolveOrigin(call, arg.text).reason);
 }
 
 function isAttr(node: Node, names: readonly string[]): boolean {
