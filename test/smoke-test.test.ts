@@ -194,5 +194,6 @@ test("--json without --server carries every check, and failures carry their fix"
   const failed = JSON.parse(down.stdout) as { ok: boolean; checks: JsonCheck[] };
   assert.equal(failed.ok, false);
   assert.equal(failed.checks[0]!.ok, false);
-  assert.match(failed.checks[0]!.fix ?? "", /cannot reach AWS/);
+  assert.match(failed.checks[0]!.detail, /could not reach AWS/);
+  assert.match(failed.checks[0]!.fix ?? "", /AWS_ENDPOINT_URL/);
 });

@@ -6,8 +6,8 @@ import { XaError } from "../src/errors.js";
 import { buildPlan, parseAccounts, parseServerSpec, roleSettings, sanitizeSessionName } from "../src/smoke/plan.js";
 import { choosePython } from "../src/smoke/python.js";
 import { findClusterArns, serverEnv } from "../src/smoke/server.js";
-import { assumeRoleFix, sourceCredentialsFix } from "../src/smoke/checks.js";
-import { partitionOf, roleArn } from "../src/aws/assume.js";
+import { assumeRoleFix, checkAssumeRole, sourceCredentialsFix } from "../src/smoke/checks.js";
+import { failure } from "../src/errors.js";
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -36,16 +36,31 @@ test("--server takes ecs:<path> or iac:<path> of an existing path", () => {
 });
 
 test("role settings mirror the runtime's: flags over XACCOUNT_*, validated", () => {
-  assert.deepEqual(roleSettings({}, {}), { roleName: "McpReadOnlyRole", externalId: undefined, sessionName: "xaccount", durationSeconds: 3600 });
+  assert.deepEqual(roleSettings({}, {}), {
+    roleName: "McpReadOnlyRole",
+    externalId: undefined,
+    sessionName: "xaccount-mcp",
+    durationSeconds: 3600,
+    allowedAccounts: undefined,
+  });
   const env = { XACCOUNT_ROLE_NAME: "EnvRole", XACCOUNT_EXTERNAL_ID: "ext-1", XACCOUNT_SESSION_NAME: "me@corp dev", XACCOUNT_DURATION_SECONDS: "900" };
-  assert.deepEqual(roleSettings({}, env), { roleName: "EnvRole", externalId: "ext-1", sessionName: "me@corp-dev", durationSeconds: 900 });
+  assert.deepEqual(roleSettings({}, env), {
+    roleName: "EnvRole",
+    externalId: "ext-1",
+    sessionName: "me@corp-dev",
+    durationSeconds: 900,
+    allowedAccounts: undefined,
+  });
   assert.equal(roleSettings({ roleName: "FlagRole", externalId: "flag-id" }, env).roleName, "FlagRole");
   assert.equal(roleSettings({ roleName: "FlagRole", externalId: "flag-id" }, env).externalId, "flag-id");
   assert.equal(codeOf(() => roleSettings({ roleName: "bad/role" }, {})), "role-name-invalid/2");
   assert.equal(codeOf(() => roleSettings({ externalId: "x" }, {})), "external-id-invalid/2");
   assert.equal(codeOf(() => roleSettings({}, { XACCOUNT_DURATION_SECONDS: "60" })), "duration-invalid/2");
   assert.equal(codeOf(() => roleSettings({}, { XACCOUNT_DURATION_SECONDS: "1h" })), "duration-invalid/2");
-  assert.equal(sanitizeSessionName("x"), "xaccount");
+  assert.equal(codeOf(() => roleSettings({}, { XACCOUNT_DURATION_SECONDS: "1e3" })), "duration-invalid/2");
+  assert.deepEqual(roleSettings({}, { XACCOUNT_ALLOWED_ACCOUNTS: "111111111111, 222222222222" }).allowedAccounts, ["111111111111", "222222222222"]);
+  assert.equal(codeOf(() => roleSettings({}, { XACCOUNT_ALLOWED_ACCOUNTS: "111111111111,1234" })), "allowed-accounts-invalid/2");
+  assert.equal(sanitizeSessionName("x"), "xaccount-mcp");
   assert.equal(sanitizeSessionName("a".repeat(80)).length, 64);
 });
 
@@ -83,20 +98,32 @@ test("the server gets the role settings, the import root on PYTHONPATH and a reg
   assert.equal(env.AWS_REGION, "eu-west-1");
 });
 
-test("role ARNs carry the region's partition", () => {
-  assert.equal(partitionOf("cn-north-1"), "aws-cn");
-  assert.equal(partitionOf("us-gov-west-1"), "aws-us-gov");
-  assert.equal(roleArn("111111111111", "R", "eu-west-1"), "arn:aws:iam::111111111111:role/R");
-});
-
-test("fixes name the cause: trust policy with the caller, expired or missing credentials", () => {
-  const denied = Object.assign(new Error("not authorized to perform sts:AssumeRole"), { name: "AccessDenied" });
-  const fix = assumeRoleFix(denied, "arn:aws:iam::111111111111:role/R", "111111111111", { roleName: "R", externalId: "e", sessionName: "s", durationSeconds: 3600 }, {
+test("fixes name the cause: trust policy with the caller and external id, otherwise the AWS layer's hint", () => {
+  const denied = failure("assume-role-denied", "x may not assume y", "generic hint");
+  const fix = assumeRoleFix(denied, "arn:aws:iam::111111111111:role/R", "111111111111", { roleName: "R", externalId: "e1", sessionName: "s", durationSeconds: 3600 }, {
     account: "999999999999",
     arn: "arn:aws:iam::999999999999:user/dev",
     userId: "u",
   });
   assert.match(fix, /xaccount create-role --trust-principal arn:aws:iam::999999999999:user\/dev --external-id/);
-  assert.match(sourceCredentialsFix(Object.assign(new Error("The security token included in the request is expired"), { name: "ExpiredToken" })), /aws sso login/);
-  assert.match(sourceCredentialsFix(Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" })), /configure AWS credentials/);
+  assert.match(fix, /trust policy of arn:aws:iam::111111111111:role\/R/);
+  const expired = failure("aws-credentials", "the credentials have expired", "refresh them (e.g. `aws sso login`) and run again");
+  assert.match(sourceCredentialsFix(expired), /aws sso login/);
+  assert.match(sourceCredentialsFix(new Error("boom")), /check the source credentials/);
+});
+
+test("an account outside XACCOUNT_ALLOWED_ACCOUNTS fails its assume check without calling STS", async () => {
+  // An endpoint nobody listens on: reaching STS would give a network error, not this message.
+  const saved = process.env.AWS_ENDPOINT_URL;
+  process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:9";
+  try {
+    const role = { roleName: "R", externalId: undefined, sessionName: "s1", durationSeconds: 3600, allowedAccounts: ["222222222222"] };
+    const { result } = await checkAssumeRole("111111111111", role, "us-east-1", undefined);
+    assert.equal(result.ok, false);
+    assert.match(result.detail, /not in XACCOUNT_ALLOWED_ACCOUNTS/);
+    assert.match(result.fix ?? "", /add 111111111111 to XACCOUNT_ALLOWED_ACCOUNTS/);
+  } finally {
+    if (saved === undefined) delete process.env.AWS_ENDPOINT_URL;
+    else process.env.AWS_ENDPOINT_URL = saved;
+  }
 });

@@ -1,9 +1,10 @@
 /**
- * The read-only calls `xaccount test` makes in each account with the assumed role: the same services
- * the ECS and IaC servers read, so a missing permission in the role shows here, not in the middle of
- * a tool call. SDK modules are loaded lazily.
+ * The read-only calls `xaccount test` makes in each account with the assumed role: the services the
+ * ECS and IaC servers read, so a missing permission in the role shows here, not in the middle of a
+ * tool call. SDK modules are loaded lazily; failures become XaErrors naming the action (awsCall).
  */
-import type { AwsCredentialIdentity } from "@aws-sdk/types";
+import type { AssumedRole } from "./sts.js";
+import { awsCall } from "./errors.js";
 
 export interface StackSummary {
   name: string;
@@ -12,31 +13,35 @@ export interface StackSummary {
 }
 
 /** Every cluster ARN in the account and region (all pages). */
-export async function listClusters(region: string, credentials: AwsCredentialIdentity): Promise<string[]> {
+export async function listClusters(region: string, role: AssumedRole): Promise<string[]> {
   const { ECSClient, paginateListClusters } = await import("@aws-sdk/client-ecs");
-  const client = new ECSClient({ region, credentials });
+  const client = new ECSClient({ region, credentials: role.clientConfig.credentials });
   try {
-    const arns: string[] = [];
-    for await (const page of paginateListClusters({ client }, {})) arns.push(...(page.clusterArns ?? []));
-    return arns;
+    return await awsCall("ecs:ListClusters", `account ${role.accountId} ${region}`, { caller: role.sessionArn }, async () => {
+      const arns: string[] = [];
+      for await (const page of paginateListClusters({ client }, {})) arns.push(...(page.clusterArns ?? []));
+      return arns;
+    });
   } finally {
     client.destroy();
   }
 }
 
 /** Stacks that still exist (ListStacks also returns deleted ones for 90 days; those are left out). */
-export async function listStacks(region: string, credentials: AwsCredentialIdentity): Promise<StackSummary[]> {
+export async function listStacks(region: string, role: AssumedRole): Promise<StackSummary[]> {
   const { CloudFormationClient, paginateListStacks } = await import("@aws-sdk/client-cloudformation");
-  const client = new CloudFormationClient({ region, credentials });
+  const client = new CloudFormationClient({ region, credentials: role.clientConfig.credentials });
   try {
-    const stacks: StackSummary[] = [];
-    for await (const page of paginateListStacks({ client }, {})) {
-      for (const s of page.StackSummaries ?? []) {
-        if (s.StackStatus === "DELETE_COMPLETE") continue;
-        stacks.push({ name: s.StackName ?? "", id: s.StackId ?? "", status: s.StackStatus ?? "" });
+    return await awsCall("cloudformation:ListStacks", `account ${role.accountId} ${region}`, { caller: role.sessionArn }, async () => {
+      const stacks: StackSummary[] = [];
+      for await (const page of paginateListStacks({ client }, {})) {
+        for (const s of page.StackSummaries ?? []) {
+          if (s.StackStatus === "DELETE_COMPLETE") continue;
+          stacks.push({ name: s.StackName ?? "", id: s.StackId ?? "", status: s.StackStatus ?? "" });
+        }
       }
-    }
-    return stacks;
+      return stacks;
+    });
   } finally {
     client.destroy();
   }
@@ -46,4 +51,17 @@ export async function listStacks(region: string, credentials: AwsCredentialIdent
 export function accountOfArn(arn: string): string | undefined {
   const parts = arn.split(":");
   return parts.length >= 6 && parts[0] === "arn" ? parts[4] : undefined;
+}
+
+/** The region the default chain would use (AWS_REGION, profile config), or undefined if none is set. */
+export async function configuredRegion(): Promise<string | undefined> {
+  const { STSClient } = await import("@aws-sdk/client-sts");
+  const client = new STSClient({});
+  try {
+    return await client.config.region();
+  } catch {
+    return undefined;
+  } finally {
+    client.destroy();
+  }
 }

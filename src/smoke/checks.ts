@@ -2,8 +2,10 @@
  * One small function per check of `xaccount test`. Each returns a CheckResult; none throws: a failed
  * check carries its cause and the fix, written for a person who does not know the code.
  */
-import { assumeRole, getCallerIdentity, roleArn, type AssumedRole, type CallerIdentity } from "../aws/assume.js";
+import { XaError } from "../errors.js";
 import { accountOfArn, listClusters, listStacks, type StackSummary } from "../aws/readonly.js";
+import { assumeRoleInAccount, callerIdentity, type AssumedRole, type CallerIdentity } from "../aws/sts.js";
+import { partitionOfRegion, roleArn } from "../aws/trust.js";
 import type { RoleSettings } from "./plan.js";
 
 export interface CheckResult {
@@ -57,7 +59,7 @@ export function checkIdentity(region: string) {
   return timed<CallerIdentity>(
     "source identity (sts:GetCallerIdentity)",
     async () => {
-      const id = await getCallerIdentity(region);
+      const id = await callerIdentity({ region });
       return { ok: true, detail: `${id.arn} in account ${id.account}`, value: id };
     },
     (err) => sourceCredentialsFix(err),
@@ -67,16 +69,30 @@ export function checkIdentity(region: string) {
 // ---- 2. AssumeRole per account ----------------------------------------------------------------
 
 export function checkAssumeRole(accountId: string, role: RoleSettings, region: string, caller: CallerIdentity | undefined) {
-  const arn = roleArn(accountId, role.roleName, region);
+  const arn = roleArn(partitionOfRegion(region), accountId, "/", role.roleName);
   return timed<AssumedRole>(
     `assume ${arn}`,
     async () => {
-      const assumed = await assumeRole({ accountId, region, ...role });
-      const got = accountOfArn(assumed.assumedRoleArn);
+      if (role.allowedAccounts && !role.allowedAccounts.includes(accountId)) {
+        return {
+          ok: false,
+          detail: `${accountId} is not in XACCOUNT_ALLOWED_ACCOUNTS: the patched server would refuse calls for it`,
+          fix: `add ${accountId} to XACCOUNT_ALLOWED_ACCOUNTS (here and in the MCP client's server configuration), or leave it out of --accounts`,
+        };
+      }
+      const assumed = await assumeRoleInAccount({
+        accountId,
+        region,
+        roleName: role.roleName,
+        externalId: role.externalId,
+        sessionName: role.sessionName,
+        durationSeconds: role.durationSeconds,
+      });
+      const got = accountOfArn(assumed.sessionArn);
       if (got !== undefined && got !== accountId) {
         return { ok: false, detail: `STS returned a session in account ${got}, not ${accountId}`, fix: "check AWS_ENDPOINT_URL / the STS endpoint in use" };
       }
-      return { ok: true, detail: `as ${assumed.assumedRoleArn || "(no ARN returned)"}, session ${role.sessionName}, ${role.durationSeconds} s`, value: assumed };
+      return { ok: true, detail: `as ${assumed.sessionArn || "(no ARN returned)"}, session ${role.sessionName}, ${role.durationSeconds} s`, value: assumed };
     },
     (err) => assumeRoleFix(err, arn, accountId, role, caller),
   );
@@ -88,7 +104,7 @@ export function checkListClusters(accountId: string, region: string, assumed: As
   return timed<string[]>(
     `ecs:ListClusters in ${accountId} ${region}`,
     async () => {
-      const arns = await listClusters(region, assumed.credentials);
+      const arns = await listClusters(region, assumed);
       const foreign = arns.filter((a) => accountOfArn(a) !== accountId);
       if (foreign.length > 0) {
         return { ok: false, detail: `listed clusters of another account: ${foreign.join(", ")}`, fix: "the role's credentials do not belong to this account: check the endpoint and the role ARN" };
@@ -103,7 +119,7 @@ export function checkListStacks(accountId: string, region: string, assumed: Assu
   return timed<StackSummary[]>(
     `cloudformation:ListStacks in ${accountId} ${region}`,
     async () => {
-      const stacks = await listStacks(region, assumed.credentials);
+      const stacks = await listStacks(region, assumed);
       return { ok: true, detail: `${stacks.length} stack(s)${stacks.length ? `: ${stacks.map((s) => s.name).join(", ")}` : ""}`, value: stacks };
     },
     (err) => permissionFix(err, "cloudformation:ListStacks", accountId, region, assumed.roleArn),
@@ -111,68 +127,44 @@ export function checkListStacks(accountId: string, region: string, assumed: Assu
 }
 
 // ---- fixes chosen from the error ------------------------------------------------------------
-
-export function errorName(err: unknown): string {
-  if (err && typeof err === "object") {
-    const e = err as { name?: unknown; Code?: unknown; code?: unknown };
-    for (const v of [e.Code, e.name, e.code]) if (typeof v === "string" && v !== "Error") return v;
-  }
-  return "";
-}
+// src/aws turns SDK errors into XaErrors with a cause and a hint; the hint is the fix, sharpened
+// here where this command knows more (which account, which role, which command to run).
 
 export function describeError(err: unknown): string {
-  const name = errorName(err);
-  const message = err instanceof Error ? err.message : String(err);
-  return name && !message.startsWith(name) ? `${name}: ${message}` : message;
+  if (err instanceof XaError) return `${err.message} [${err.code}]`;
+  return err instanceof Error ? err.message : String(err);
 }
 
-const EXPIRED = /ExpiredToken|TokenRefreshRequired|expired|SSO/i;
-const NETWORK = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|socket hang up|getaddrinfo/;
+function hintOf(err: unknown, fallback: string): string {
+  return err instanceof XaError && err.hint ? err.hint : fallback;
+}
 
 export function sourceCredentialsFix(err: unknown): string {
-  const name = errorName(err);
-  const message = err instanceof Error ? err.message : String(err);
-  if (name === "CredentialsProviderError" || /Could not load credentials/i.test(message)) {
-    return "configure AWS credentials: set AWS_PROFILE (aws configure / aws configure sso), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
-  }
-  if (EXPIRED.test(name) || EXPIRED.test(message)) {
-    return "the source credentials have expired: run `aws sso login` (for an SSO profile) or get fresh keys, then retry";
-  }
-  if (name === "InvalidClientTokenId" || name === "SignatureDoesNotMatch") {
-    return "the access key is not valid in this region or partition: check the keys, and for an opt-in region enable it for the account or pass --regions";
-  }
-  if (NETWORK.test(message)) return "cannot reach AWS: check the network, a proxy, and AWS_ENDPOINT_URL if set";
-  return "check the source credentials (AWS_PROFILE, environment) and retry";
+  return hintOf(err, "check the source credentials (AWS_PROFILE, environment variables) and run again");
 }
 
 export function assumeRoleFix(err: unknown, arn: string, accountId: string, role: RoleSettings, caller: CallerIdentity | undefined): string {
-  const name = errorName(err);
-  if (name === "AccessDenied" || name === "AccessDeniedException") {
+  if (err instanceof XaError && err.code === "assume-role-denied") {
     const principal = caller?.arn ?? "<your caller ARN>";
-    const ext = role.externalId ? " --external-id <the same external id>" : "";
+    const ext = role.externalId ? " --external-id <the value of XACCOUNT_EXTERNAL_ID>" : "";
     return (
-      `create the role in ${accountId} trusting the caller: with credentials for ${accountId} run ` +
-      `\`xaccount create-role --trust-principal ${principal}${ext}\`; or add ${principal} to the trust policy of ${arn}` +
-      (role.externalId ? " (its sts:ExternalId condition must equal XACCOUNT_EXTERNAL_ID)" : "") +
-      "; and allow sts:AssumeRole on it in the caller's own policies"
+      `with credentials for ${accountId}, run \`xaccount create-role --trust-principal ${principal}${ext}\`, ` +
+      `or add ${principal} to the trust policy of ${arn}` +
+      (role.externalId ? " with an sts:ExternalId condition equal to XACCOUNT_EXTERNAL_ID" : "") +
+      "; the caller's own policies must also allow sts:AssumeRole on it"
     );
   }
-  if (name === "RegionDisabledException") {
-    return "STS is disabled in this region for the account: activate it (IAM > Account settings > STS endpoints) or use another --regions";
-  }
-  if (name.startsWith("Throttl")) return "STS throttled the request: retry in a minute";
   return sourceCredentialsFix(err);
 }
 
 export function permissionFix(err: unknown, action: string, accountId: string, region: string, arn: string): string {
-  const name = errorName(err);
-  if (/AccessDenied|UnauthorizedOperation|not authorized/i.test(`${name} ${String(err)}`)) {
-    return `the role ${arn} lacks ${action}: re-run \`xaccount create-role --server ecs,iac\` with credentials for ${accountId} to attach the read-only policies`;
+  if (err instanceof XaError && err.code === "aws-access-denied") {
+    return `the role ${arn} lacks ${action}: with credentials for ${accountId} run \`xaccount create-role --server ecs,iac\` to attach the read-only policies`;
   }
-  if (name === "UnrecognizedClientException" || name === "InvalidClientTokenId") {
-    return `region ${region} may be an opt-in region not enabled for ${accountId}: enable it or leave it out of --regions`;
+  if (err instanceof XaError && err.code === "aws-credentials") {
+    return `${err.hint ?? ""}; if ${region} is an opt-in region, enable it for ${accountId} or leave it out of --regions`.replace(/^; /, "");
   }
-  return sourceCredentialsFix(err);
+  return hintOf(err, "see the detail above");
 }
 
 function shortName(arn: string): string {

@@ -1,24 +1,15 @@
 /**
- * The part of the codemod engine `xaccount test` uses (the contract in DESIGN.md): find the server's
- * package and import root, and the `patch --check` verdict.
+ * The part of the codemod engine `xaccount test` uses: find the server's package and import root, and
+ * the `patch --check` verdict. Loaded lazily, so a test without --server never loads tree-sitter.
  */
-// TEMPORARY until the engine lands: loaded by a computed specifier so this compiles without it.
-const PROFILES_MODULE = "../../codemods/index.js";
-const ENGINE_MODULE = "../codemod/index.js";
+import type { LocatedServer } from "../codemod/index.js";
 import type { ServerKind } from "./plan.js";
+
+export type { LocatedServer };
 
 export interface ServerProfileInfo {
   name: string;
-  distribution: string;
-  packagePath: string;
   entryModule: string;
-  extraParams: string[];
-}
-
-export interface LocatedServer {
-  packageDir: string;
-  importRoot: string;
-  serverRoot?: string | undefined;
 }
 
 export interface PatchVerdict {
@@ -34,15 +25,13 @@ export interface CodemodApi {
   check: (inputPath: string) => Promise<PatchVerdict>;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export async function codemodApi(kind: ServerKind): Promise<CodemodApi> {
-  const { getProfile } = (await import(PROFILES_MODULE)) as any;
-  const { checkPatch, locateServer } = (await import(ENGINE_MODULE)) as any;
-  const profile = getProfile(kind) as ServerProfileInfo;
+  const { getProfile } = await import("../../codemods/index.js");
+  const { checkPatch, locateServer } = await import("../codemod/index.js");
+  const profile = getProfile(kind);
   return {
     profile,
-    // await: the engine may answer synchronously or not; both are fine here.
-    locate: async (inputPath) => (await locateServer(profile, inputPath)) as LocatedServer,
-    check: async (inputPath) => (await checkPatch(profile, inputPath)) as PatchVerdict,
+    locate: async (inputPath) => locateServer(profile, inputPath),
+    check: async (inputPath) => checkPatch(profile, inputPath),
   };
 }

@@ -22,6 +22,8 @@ export interface RoleSettings {
   externalId: string | undefined;
   sessionName: string;
   durationSeconds: number;
+  /** XACCOUNT_ALLOWED_ACCOUNTS: the server refuses any other account; undefined means no allowlist. */
+  allowedAccounts?: string[] | undefined;
 }
 
 export interface SmokePlan {
@@ -45,7 +47,7 @@ export interface SmokeOptions {
 
 // The runtime's defaults: keep these equal to codemods/runtime/_xaccount.py.
 export const DEFAULT_ROLE_NAME = "McpReadOnlyRole";
-export const DEFAULT_SESSION_NAME = "xaccount";
+export const DEFAULT_SESSION_NAME = "xaccount-mcp";
 export const DEFAULT_DURATION_SECONDS = 3600;
 
 // Explicit ASCII classes: \d and \w would accept other scripts' digits and letters.
@@ -115,11 +117,22 @@ export function roleSettings(options: SmokeOptions, env: NodeJS.ProcessEnv): Rol
     throw usageError("external-id-invalid", "the external id is not 2-1224 characters of letters, digits and +=,.@:/_-", "fix --external-id or XACCOUNT_EXTERNAL_ID");
   }
   const durationText = nonEmpty(env.XACCOUNT_DURATION_SECONDS);
-  const durationSeconds = durationText === undefined ? DEFAULT_DURATION_SECONDS : Number(durationText);
+  const durationSeconds = durationText === undefined ? DEFAULT_DURATION_SECONDS : /^[0-9]+$/.test(durationText) ? Number(durationText) : NaN;
   if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
     throw usageError("duration-invalid", `XACCOUNT_DURATION_SECONDS=${JSON.stringify(durationText)} is not a whole number of seconds from 900 to 43200`, "unset it for the default (3600) or pick a value in range");
   }
-  return { roleName, externalId, sessionName: sanitizeSessionName(env.XACCOUNT_SESSION_NAME), durationSeconds };
+  const allowed = (env.XACCOUNT_ALLOWED_ACCOUNTS ?? "").replace(/,/g, " ").split(/\s+/).filter(Boolean);
+  const badAllowed = allowed.find((a) => !ACCOUNT_ID.test(a));
+  if (badAllowed !== undefined) {
+    throw usageError("allowed-accounts-invalid", `XACCOUNT_ALLOWED_ACCOUNTS has ${JSON.stringify(badAllowed)}, which is not a 12-digit account id`, "list 12-digit account ids separated by commas or spaces, or unset it");
+  }
+  return {
+    roleName,
+    externalId,
+    sessionName: sanitizeSessionName(env.XACCOUNT_SESSION_NAME),
+    durationSeconds,
+    allowedAccounts: allowed.length > 0 ? allowed : undefined,
+  };
 }
 
 /**
@@ -153,6 +166,7 @@ function splitList(text: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+/** The runtime treats an empty variable as unset and uses any other value as it is (no trimming). */
 function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === "" ? undefined : value.trim();
+  return value === undefined || value === "" ? undefined : value;
 }

@@ -14,6 +14,8 @@ export interface PythonChoice {
 
 export interface PythonSearch {
   explicit: string | undefined;
+  /** The venv python the engine found for a package in a site-packages, if any. */
+  venvPython?: string | undefined;
   packageDir: string;
   /** Where to start looking for a `.venv` (the server root if known, else the import root). */
   startDir: string;
@@ -23,6 +25,9 @@ const VENV_PYTHONS = [path.join("bin", "python"), path.join("Scripts", "python.e
 
 export function choosePython(search: PythonSearch, exists: (p: string) => boolean = existsSync): PythonChoice {
   if (search.explicit) return { python: search.explicit, reason: "--python" };
+  if (search.venvPython && exists(search.venvPython)) {
+    return { python: search.venvPython, reason: "the virtualenv the package is installed in" };
+  }
 
   // <venv>/lib/pythonX.Y/site-packages/<package> (or <venv>/Lib/site-packages on Windows)
   const parts = search.packageDir.split(path.sep);

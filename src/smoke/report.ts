@@ -11,7 +11,7 @@ export function formatCheck(result: CheckResult, io: Pick<Io, "c">): string {
   const { c } = io;
   const mark = result.ok ? c.green("PASS") : result.skipped ? c.yellow("SKIP") : c.red("FAIL");
   const lines = [`${mark} ${result.name} ${c.dim(`(${result.durationMs} ms)`)}`, `     ${result.detail.split("\n").join("\n     ")}`];
-  if (!result.ok && result.fix) lines.push(`     ${c.bold("fix:")} ${result.fix.split("\n").join("\n     ")}`);
+  if (!result.ok && !result.skipped && result.fix) lines.push(`     ${c.bold("fix:")} ${result.fix.split("\n").join("\n     ")}`);
   return lines.join("\n");
 }
 

@@ -3,8 +3,8 @@
  * account and region, then (with --server) the patched server. A check whose prerequisite failed is
  * reported as not run rather than failing again with a less useful message.
  */
-import { configuredRegion, type AssumedRole } from "../aws/assume.js";
-import type { StackSummary } from "../aws/readonly.js";
+import { configuredRegion, type StackSummary } from "../aws/readonly.js";
+import type { AssumedRole } from "../aws/sts.js";
 import { checkAssumeRole, checkIdentity, checkListClusters, checkListStacks, skipped, type CheckResult } from "./checks.js";
 import type { CodemodApi } from "./codemod-api.js";
 import type { SmokePlan } from "./plan.js";

@@ -73,7 +73,12 @@ export async function runServerChecks(input: ServerCheckInput, hooks: CheckHooks
     record(startName, skipped(startName, "the server's package was not found"));
     return results;
   }
-  const choice = choosePython({ explicit: input.python, packageDir: located.packageDir, startDir: located.serverRoot ?? located.importRoot });
+  const choice = choosePython({
+    explicit: input.python,
+    venvPython: located.venvPython,
+    packageDir: located.packageDir,
+    startDir: located.serverRoot ?? located.importRoot,
+  });
   emit(startName);
   let session: McpSession | undefined;
   const started = await timed<McpSession>(
@@ -201,7 +206,11 @@ async function callEcs(server: McpSession, facts: AccountFacts) {
       };
     }
   }
-  return { ok: true, detail: `${arns.length} cluster(s) from ${facts.accountId}${arns.length ? `: ${arns.map(short).join(", ")}` : ""}` };
+  if (arns.length === 0) {
+    // Nothing to tell accounts apart by: say so rather than claim more than was shown.
+    return { ok: true, detail: `0 clusters, as the role sees in ${facts.accountId} (with a cluster in each account this call would prove which account answered)` };
+  }
+  return { ok: true, detail: `${arns.length} cluster(s) from ${facts.accountId}: ${arns.map(short).join(", ")}` };
 }
 
 async function callIac(server: McpSession, facts: AccountFacts, others: AccountFacts[]) {
