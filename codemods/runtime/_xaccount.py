@@ -308,14 +308,6 @@ def explain_assume_role_failure(
 # ---------------------------------------------------------------------------------------------
 
 
-class _NoCache(dict[str, Any]):
-    """The fetcher's response cache, disabled: the refreshable credentials object is the cache,
-    and botocore's refresh windows decide when to call AssumeRole again."""
-
-    def __contains__(self, key: object) -> bool:
-        return False
-
-
 def _refresh_windows(duration_seconds: int) -> tuple[int, int]:
     """botocore refreshes 15 min (advisory) / 10 min (mandatory) before expiry. With a 15 min
     session that would mean AssumeRole on every call, so short sessions get proportional windows."""
@@ -365,6 +357,51 @@ class _SourceIdentity:
             return None
 
 
+def _shared_var(name: str, default: Any) -> contextvars.ContextVar[Any]:
+    """A context variable shared by every copy of this module in the process (two patched servers,
+    or a reload): kept on the botocore module, which all copies import."""
+    var = getattr(botocore, name, None)
+    if not isinstance(var, contextvars.ContextVar):
+        var = contextvars.ContextVar(name, default=default)
+        setattr(botocore, name, var)
+    return var
+
+
+_IN_STS_EXCHANGE: contextvars.ContextVar[bool] = _shared_var("_xaccount_in_sts", False)
+
+# botocore logs request parameters (ExternalId) and response bodies (the assumed role's secret key
+# and session token) at DEBUG. Servers run with DEBUG logging on occasion: keep our STS exchange,
+# and only it, out of their logs.
+_CHATTY_LOGGERS = (
+    "botocore.endpoint", "botocore.parsers", "botocore.hooks", "botocore.auth",
+    "botocore.retryhandler", "botocore.retries.standard", "botocore.httpsession",
+    "urllib3.connectionpool",
+)
+
+
+def _quiet_sts_exchange(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.WARNING or not _IN_STS_EXCHANGE.get()
+
+
+def _install_log_filter() -> None:
+    for name in _CHATTY_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(getattr(f, "__name__", "") == "_quiet_sts_exchange" for f in logger.filters):
+            logger.addFilter(_quiet_sts_exchange)
+
+
+def _in_sts_exchange(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run fn in a fresh, empty context: the STS client that assumes the role is never itself
+    redirected into the account being assumed (this runs inside an active call), and its
+    request and response stay out of DEBUG logs."""
+
+    def run() -> Any:
+        _IN_STS_EXCHANGE.set(True)
+        return fn(*args)
+
+    return contextvars.Context().run(run)
+
+
 class RoleCredentials:
     """One refreshable credentials object per (partition, account, role, external id, ...): one
     AssumeRole per key until the credentials near expiry, shared by every thread and task."""
@@ -405,31 +442,32 @@ class RoleCredentials:
         def create_client(service: str, **kwargs: Any) -> Any:
             return source.sts_client(region, **kwargs)
 
-        def fetch() -> Any:
-            # A fresh, empty context: the STS client that assumes the role is never itself
-            # redirected into the account being assumed (this runs inside an active call).
+        def assume() -> Any:
             try:
+                # A new fetcher per refresh: its response cache starts empty, so the refreshable
+                # credentials alone decide when AssumeRole runs again (botocore's windows).
                 fetcher = botocore.credentials.AssumeRoleCredentialFetcher(
                     client_creator=create_client,
                     source_credentials=source.credentials(),
                     role_arn=arn,
                     extra_args=extra,
-                    cache=_NoCache(),
                     expiry_window_seconds=mandatory,
                 )
                 log.info("xaccount: AssumeRole %s (session %s)", arn, settings.session_name)
-                return contextvars.Context().run(fetcher.fetch_credentials)
-            except CrossAccountError:
-                raise
+                return fetcher.fetch_credentials()
             except Exception as error:
                 caller = None
                 if isinstance(error, botocore.exceptions.ClientError) and str(
                     error.response.get("Error", {}).get("Code")
                 ) == "AccessDenied":
-                    caller = contextvars.Context().run(source.caller_arn, region)
+                    caller = source.caller_arn(region)
                 raise explain_assume_role_failure(
                     error, arn, region, caller, settings.external_id is not None
                 ) from error
+
+        def fetch() -> Any:
+            # Everything, from resolving the server's own credentials on, runs outside the call.
+            return _in_sts_exchange(assume)
 
         creds = botocore.credentials.DeferredRefreshableCredentials(
             refresh_using=fetch, method="xaccount-assume-role"
@@ -533,6 +571,7 @@ def _install_hook() -> contextvars.ContextVar[Optional[Activation]]:
 
 
 _ACTIVE = _install_hook()
+_install_log_filter()
 
 
 def active_account() -> Optional[str]:
@@ -616,9 +655,9 @@ def _argument_reader(fn: Callable[..., Any], name: str) -> Callable[[tuple[Any, 
 
 
 def _resolved_signature(fn: Callable[..., Any]) -> Optional[inspect.Signature]:
-    """The signature with string annotations resolved in the tool's own module. FastMCP evaluates
-    string annotations (from `from __future__ import annotations`) in the wrapper's globals,
-    which are this module's, so hand it real types instead."""
+    """The signature with string annotations (`from __future__ import annotations`) resolved in the
+    tool's own module. Recent FastMCP resolves them through __wrapped__; older releases evaluate
+    them in the wrapper's globals, which are this module's. Real types work for both."""
     try:
         hints = typing.get_type_hints(fn, include_extras=True)
     except Exception:
