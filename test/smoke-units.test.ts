@@ -5,7 +5,8 @@ import path from "node:path";
 import { XaError } from "../src/errors.js";
 import { buildPlan, parseAccounts, parseServerSpec, roleSettings, sanitizeSessionName } from "../src/smoke/plan.js";
 import { choosePython } from "../src/smoke/python.js";
-import { findClusterArns, serverEnv } from "../src/smoke/server.js";
+import { callIac, findClusterArns, parseBody, serverEnv } from "../src/smoke/server.js";
+import type { McpSession } from "../src/smoke/mcp.js";
 import { assumeRoleFix, checkAssumeRole, sourceCredentialsFix } from "../src/smoke/checks.js";
 import { failure } from "../src/errors.js";
 
@@ -126,4 +127,23 @@ test("an account outside XACCOUNT_ALLOWED_ACCOUNTS fails its assume check withou
     if (saved === undefined) delete process.env.AWS_ENDPOINT_URL;
     else process.env.AWS_ENDPOINT_URL = saved;
   }
+});
+
+test("IaC: a stack of the account found by the tool passes; 'not found' (the wrong account) fails", async () => {
+  const wrap = (body: object) => `<tool_response>\nThe following content is output from a IaC tool.\n\n${JSON.stringify(body)}\n</tool_response>`;
+  const fake = (answer: object): McpSession => ({
+    tools: [{ name: "troubleshoot_cloudformation_deployment", inputSchema: { properties: { stack_name: {}, account_id: {} } } }],
+    call: async () => ({ isError: false, text: wrap(answer), structured: undefined }),
+    close: async () => undefined,
+    stderrTail: () => "",
+  });
+  const facts = { accountId: "111111111111", region: "us-east-1", clusters: [], stacks: [{ name: "s-a", id: "x", status: "CREATE_COMPLETE" }] };
+  const ok = await callIac(fake({ status: "success", stack_name: "s-a" }), facts, []);
+  assert.equal(ok.ok, true);
+  const wrong = await callIac(fake({ status: "error", error: "Stack s-a not found or inaccessible: does not exist" }), facts, []);
+  assert.equal(wrong.ok, false);
+  assert.match(wrong.detail, /was not found by the tool/);
+  const none = await callIac(fake({ status: "success" }), { ...facts, stacks: [] }, []);
+  assert.match(none.detail, /no stack in 111111111111/);
+  assert.deepEqual(parseBody(wrap({ a: 1 }), undefined), { a: 1 });
 });

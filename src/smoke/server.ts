@@ -213,7 +213,7 @@ async function callEcs(server: McpSession, facts: AccountFacts) {
   return { ok: true, detail: `${arns.length} cluster(s) from ${facts.accountId}: ${arns.map(short).join(", ")}` };
 }
 
-async function callIac(server: McpSession, facts: AccountFacts, others: AccountFacts[]) {
+export async function callIac(server: McpSession, facts: AccountFacts, others: AccountFacts[]) {
   const tool = toolByName(server, "troubleshoot_cloudformation_deployment");
   // A stack only this account has proves the call ran here: the tool reads it with DescribeStacks.
   const elsewhere = new Set(others.flatMap((o) => (o.stacks ?? []).map((s) => s.name)));
@@ -232,15 +232,22 @@ async function callIac(server: McpSession, facts: AccountFacts, others: AccountF
   }
   if (/xaccount error|AccessDenied/i.test(error)) return { ok: false, detail: error, fix: runtimeFix(error) };
   // DescribeStacks found the stack; a later step (e.g. an API the emulator lacks) failing is not ours to judge.
-  return { ok: true, detail: `found stack ${stack.name} in ${facts.accountId} (the tool's later analysis said: ${error.slice(0, 120)})` };
+  return { ok: true, detail: `found stack ${stack.name} in ${facts.accountId}${error ? ` (its later analysis failed: ${error.split("\n")[0]!.slice(0, 100)})` : ""}` };
 }
 
-function parseBody(text: string, structured: unknown): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return structured;
+/**
+ * A tool's answer as data. The servers return JSON, sometimes wrapped in text (the IaC server puts it
+ * inside <tool_response> tags with a warning for the model), so fall back to the outermost {...}.
+ */
+export function parseBody(text: string, structured: unknown): unknown {
+  for (const candidate of [text, text.slice(text.indexOf("{"), text.lastIndexOf("}") + 1)]) {
+    try {
+      return JSON.parse(candidate) as unknown;
+    } catch {
+      // not JSON: try the next form
+    }
   }
+  return structured;
 }
 
 function toolError(isError: boolean, body: unknown, text: string): string | undefined {
