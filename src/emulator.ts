@@ -35,13 +35,16 @@ export const DUMMY_CREDENTIALS = {
   AWS_REGION: "us-east-1",
 };
 
-/** `python` must have `moto[server]` installed. */
-export async function startMoto(python: string): Promise<Moto> {
+/**
+ * `python` must have `moto[server]` installed. `env`: extra settings for the emulator process, e.g.
+ * INITIAL_NO_AUTH_ACTION_COUNT to make it enforce IAM policies.
+ */
+export async function startMoto(python: string, options: { env?: Record<string, string> } = {}): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, MOTO_ENABLE_RECORDING: "True" },
+    env: { ...process.env, MOTO_ENABLE_RECORDING: "True", ...options.env },
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {

@@ -19,6 +19,6 @@ export function testPython(): string {
   return venv;
 }
 
-export async function startMoto(): Promise<Moto> {
-  return startMotoWith(testPython());
+export async function startMoto(options: { env?: Record<string, string> } = {}): Promise<Moto> {
+  return startMotoWith(testPython(), options);
 }

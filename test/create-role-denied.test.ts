@@ -1,0 +1,104 @@
+/**
+ * AccessDenied, for real: moto started with IAM enforcement (INITIAL_NO_AUTH_ACTION_COUNT lets the setup
+ * calls through, then every request is checked against the caller's IAM policies). create-role must name
+ * the permission the caller lacks, exit 1 without a stack trace, and say what exists in the account.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  CreateAccessKeyCommand, CreateUserCommand, GetRoleCommand, IAMClient, ListRolePoliciesCommand, PutUserPolicyCommand,
+} from "@aws-sdk/client-iam";
+import { startMoto, type Moto } from "./helpers/moto.js";
+import { PACKAGE_ROOT } from "../src/version.js";
+
+const BIN = path.join(PACKAGE_ROOT, "bin", "xaccount.js");
+/** The setup below makes exactly this many calls before enforcement starts. */
+const SETUP_CALLS = 8;
+
+let moto: Moto;
+let tmp: string;
+const users: Record<string, { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string }> = {};
+
+async function user(iam: IAMClient, name: string, actions: string[] | undefined): Promise<void> {
+  await iam.send(new CreateUserCommand({ UserName: name }));
+  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey;
+  users[name] = { AWS_ACCESS_KEY_ID: key?.AccessKeyId ?? "", AWS_SECRET_ACCESS_KEY: key?.SecretAccessKey ?? "" };
+  if (actions) {
+    await iam.send(new PutUserPolicyCommand({
+      UserName: name,
+      PolicyName: "allowed",
+      PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }] }),
+    }));
+  }
+}
+
+before(async () => {
+  moto = await startMoto({ env: { INITIAL_NO_AUTH_ACTION_COUNT: String(SETUP_CALLS) } });
+  tmp = mkdtempSync(path.join(tmpdir(), "xaccount-denied-"));
+  const iam = new IAMClient({ region: "us-east-1", endpoint: moto.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+  await user(iam, "admin", ["iam:*", "sts:*"]);
+  // May read and create the role, but not write its policies.
+  await user(iam, "limited", ["sts:GetCallerIdentity", "iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:CreateRole", "iam:TagRole"]);
+  await user(iam, "nobody", undefined);
+});
+after(async () => {
+  await moto?.stop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+function cli(args: string[], creds: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const env = {
+    PATH: process.env.PATH ?? "", HOME: tmp, NO_COLOR: "1", AWS_EC2_METADATA_DISABLED: "true",
+    AWS_CONFIG_FILE: path.join(tmp, "none"), AWS_SHARED_CREDENTIALS_FILE: path.join(tmp, "none"),
+    AWS_REGION: "us-east-1", AWS_ENDPOINT_URL: moto.endpoint, ...creds,
+  };
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, "create-role", ...args], { env, encoding: "utf8" }, (err, stdout, stderr) => {
+      resolve({ status: err ? (typeof err.code === "number" ? err.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+function adminIam(): IAMClient {
+  const c = users.admin as { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string };
+  return new IAMClient({ region: "us-east-1", endpoint: moto.endpoint, credentials: { accessKeyId: c.AWS_ACCESS_KEY_ID, secretAccessKey: c.AWS_SECRET_ACCESS_KEY } });
+}
+
+test("enforcement is on: moto's default credentials are refused now", async () => {
+  const r = await cli(["--trust-account", "111111111111"], { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /error\[aws-credentials\]/);
+});
+
+test("a caller without iam:PutRolePolicy: exit 1 naming it, and the report says exactly what exists", async () => {
+  const r = await cli([], users.limited as Record<string, string>);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /error\[aws-access-denied\]: arn:aws:iam::123456789012:user\/limited may not call iam:PutRolePolicy/);
+  assert.match(r.stderr, /hint: grant iam:PutRolePolicy/);
+  assert.match(r.stderr, /in account 123456789012: role arn:aws:iam::123456789012:role\/McpReadOnlyRole exists; trust policy up to date; policy xaccount-ecs-read-only missing; policy xaccount-iac-read-only missing/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  // What the report says is what the account holds.
+  const iam = adminIam();
+  assert.ok((await iam.send(new GetRoleCommand({ RoleName: "McpReadOnlyRole" }))).Role);
+  assert.deepEqual((await iam.send(new ListRolePoliciesCommand({ RoleName: "McpReadOnlyRole" }))).PolicyNames, []);
+
+  // Someone with the permission finishes the job, and the limited caller then finds it up to date.
+  const admin = await cli(["--trust-principal", "arn:aws:iam::123456789012:user/limited"], users.admin as Record<string, string>);
+  assert.equal(admin.status, 0, admin.stderr);
+  assert.match(admin.stdout, /add policy xaccount-ecs-read-only/);
+  const again = await cli([], users.limited as Record<string, string>);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /up to date/);
+});
+
+test("a caller with no IAM permissions is told the first one it lacks, and nothing changes", async () => {
+  const r = await cli(["--role-name", "OtherRole"], users.nobody as Record<string, string>);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /error\[aws-access-denied\]: .* may not call (sts:GetCallerIdentity|iam:GetRole)/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  await assert.rejects(adminIam().send(new GetRoleCommand({ RoleName: "OtherRole" })), /NoSuchEntity|cannot be found/);
+});
