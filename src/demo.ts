@@ -1,0 +1,221 @@
+/**
+ * `npm run demo`: the whole chain on a machine with no AWS account.
+ *
+ * Starts the AWS emulator (moto), creates the role in two emulated accounts with `xaccount create-role`,
+ * puts a differently named cluster in each, fetches the real ECS MCP server from PyPI (pinned, cached
+ * under .cache/), patches a copy with `xaccount patch`, runs `xaccount test --server` against it, shows
+ * which account answered each tool call, and cleans up. Every step says what it does.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { startMoto, type Moto } from "./emulator.js";
+import { accountOfArn } from "./aws/readonly.js";
+import { findClusterArns, parseBody } from "./smoke/server.js";
+import { startMcpServer } from "./smoke/mcp.js";
+import { PACKAGE_ROOT } from "./version.js";
+
+const SERVER = { distribution: "awslabs.ecs-mcp-server", version: "0.1.37", packagePath: "awslabs/ecs_mcp_server", entryModule: "awslabs.ecs_mcp_server.main" };
+const MOTO_REQUIREMENT = "moto[server]==5.2.5";
+/** Two emulated accounts, and the cluster each one holds: different names make a wrong answer visible. */
+const ACCOUNTS: Array<{ id: string; cluster: string }> = [
+  { id: "111111111111", cluster: "payments-prod" },
+  { id: "222222222222", cluster: "analytics-dev" },
+];
+/** moto's default account: where the demo's own (dummy) credentials live. */
+const HOME_ACCOUNT = "123456789012";
+/** Where PyPI installs are kept between runs; XACCOUNT_CACHE_DIR moves it (e.g. to try a cold run). */
+const CACHE = path.resolve(process.env.XACCOUNT_CACHE_DIR ?? path.join(PACKAGE_ROOT, ".cache"));
+const BIN = path.join(PACKAGE_ROOT, "bin", "xaccount.js");
+
+const started = Date.now();
+let stepNo = 0;
+const TOTAL_STEPS = 7;
+
+function step(text: string): void {
+  stepNo += 1;
+  process.stdout.write(`\n==> [${stepNo}/${TOTAL_STEPS}] ${text}  (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+}
+
+function say(text: string): void {
+  process.stdout.write(`    ${text}\n`);
+}
+
+function run(cmd: string, args: string[], what: string): string {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`${what} failed (${cmd} ${args.join(" ")}):\n${r.stderr || r.stdout || r.error?.message}`);
+  return r.stdout;
+}
+
+/** Runs the xaccount CLI as a user would, its output shown indented. Resolves to the exit code. */
+function xaccount(args: string[], env: Record<string, string>, show = true): Promise<{ status: number; stdout: string }> {
+  process.stdout.write(`    $ xaccount ${args.join(" ")}\n`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    const relay = (chunk: Buffer, into: NodeJS.WriteStream): void => {
+      const text = chunk.toString();
+      stdout += into === process.stdout ? text : "";
+      if (show) into.write(text.replace(/^(?=.)/gm, "      "));
+    };
+    child.stdout.on("data", (c: Buffer) => relay(c, process.stdout));
+    child.stderr.on("data", (c: Buffer) => relay(c, process.stderr));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status: status ?? 1, stdout }));
+  });
+}
+
+/** A Python with moto[server]: the project's .venv when it has one, else a small cached venv. */
+function motoPython(): string {
+  const candidates = [process.env.XACCOUNT_TEST_PYTHON, path.join(PACKAGE_ROOT, ".venv", "bin", "python")].filter((p): p is string => Boolean(p));
+  for (const python of candidates) {
+    if (existsSync(python) && spawnSync(python, ["-c", "import moto.server"]).status === 0) return python;
+  }
+  const venv = path.join(CACHE, "demo", "moto");
+  const python = path.join(venv, "bin", "python");
+  if (!existsSync(path.join(venv, ".installed"))) {
+    say(`installing ${MOTO_REQUIREMENT} into ${venv} (once)`);
+    run("python3", ["-m", "venv", venv], "creating a virtualenv for moto");
+    run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", MOTO_REQUIREMENT], `pip install ${MOTO_REQUIREMENT}`);
+    writeFileSync(path.join(venv, ".installed"), MOTO_REQUIREMENT);
+  }
+  return python;
+}
+
+/**
+ * The real server in its own virtualenv, fetched once. The test suite's cache (.cache/servers) is
+ * reused when present; otherwise the demo installs with the suite's dependency lock as constraints.
+ */
+function serverVenv(): string {
+  const key = `${SERVER.distribution}-${SERVER.version}`;
+  const shared = path.join(CACHE, "servers", key);
+  if (existsSync(path.join(shared, ".xaccount-installed"))) {
+    say(`using the cached install in ${path.relative(PACKAGE_ROOT, shared)}`);
+    return shared;
+  }
+  const venv = path.join(CACHE, "demo", key);
+  if (existsSync(path.join(venv, ".installed"))) {
+    say(`using the cached install in ${path.relative(PACKAGE_ROOT, venv)}`);
+    return venv;
+  }
+  say(`pip install ${SERVER.distribution}==${SERVER.version} into ${path.relative(PACKAGE_ROOT, venv)} (once; about a minute)`);
+  rmSync(venv, { recursive: true, force: true });
+  run("python3", ["-m", "venv", venv], "creating a virtualenv for the server");
+  const lock = path.join(PACKAGE_ROOT, "test", "python", "server-locks", `${key}.txt`);
+  const constraints = existsSync(lock) ? ["-c", lock] : [];
+  run(
+    path.join(venv, "bin", "python"),
+    ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--prefer-binary", ...constraints, `${SERVER.distribution}==${SERVER.version}`],
+    `pip install ${SERVER.distribution}==${SERVER.version}`,
+  );
+  writeFileSync(path.join(venv, ".installed"), `${SERVER.distribution}==${SERVER.version}\n`);
+  return venv;
+}
+
+function sitePackages(venv: string): string {
+  const lib = path.join(venv, "lib");
+  const py = readdirSync(lib).find((d) => d.startsWith("python"));
+  if (!py) throw new Error(`no lib/python* in ${venv}`);
+  return path.join(lib, py, "site-packages");
+}
+
+/** Credentials inside `account`: moto hands out keys for the account named in the role ARN. */
+async function credentialsIn(account: string): Promise<Record<string, string>> {
+  const { STSClient, AssumeRoleCommand } = await import("@aws-sdk/client-sts");
+  const sts = new STSClient({ region: "us-east-1" });
+  const out = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/demo-admin`, RoleSessionName: "xaccount-demo" }));
+  sts.destroy();
+  const c = out.Credentials!;
+  return { AWS_ACCESS_KEY_ID: c.AccessKeyId!, AWS_SECRET_ACCESS_KEY: c.SecretAccessKey!, AWS_SESSION_TOKEN: c.SessionToken! };
+}
+
+async function createCluster(account: string, name: string, creds: Record<string, string>): Promise<string> {
+  const { ECSClient, CreateClusterCommand } = await import("@aws-sdk/client-ecs");
+  const ecs = new ECSClient({
+    region: "us-east-1",
+    credentials: { accessKeyId: creds.AWS_ACCESS_KEY_ID!, secretAccessKey: creds.AWS_SECRET_ACCESS_KEY!, sessionToken: creds.AWS_SESSION_TOKEN },
+  });
+  const out = await ecs.send(new CreateClusterCommand({ clusterName: name }));
+  ecs.destroy();
+  return out.cluster?.clusterArn ?? `(cluster ${name} in ${account})`;
+}
+
+async function main(): Promise<number> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  let moto: Moto | undefined;
+  let work: string | undefined;
+  try {
+    step("Starting the AWS emulator (moto) on a free loopback port: nothing here touches real AWS");
+    moto = await startMoto(motoPython());
+    // The SDK calls in this process and every child below reach the emulator through these.
+    Object.assign(process.env, moto.env);
+    delete process.env.AWS_PROFILE;
+    say(`AWS_ENDPOINT_URL=${moto.endpoint}; you are a user in account ${HOME_ACCOUNT} (moto's default)`);
+
+    step(`Creating the read-only role McpReadOnlyRole in accounts ${ACCOUNTS.map((a) => a.id).join(" and ")}, trusting ${HOME_ACCOUNT}`);
+    for (const account of ACCOUNTS) {
+      const creds = await credentialsIn(account.id);
+      say(`as an administrator of ${account.id}:`);
+      const r = await xaccount(["create-role", "--trust-account", HOME_ACCOUNT], { ...moto.env, ...creds });
+      if (r.status !== 0) throw new Error(`create-role in ${account.id} exited ${r.status}`);
+      const arn = await createCluster(account.id, account.cluster, creds);
+      say(`created ECS cluster ${arn}`);
+    }
+
+    step(`Fetching the real ECS MCP server ${SERVER.version} from PyPI`);
+    const venv = serverVenv();
+    const python = path.join(venv, "bin", "python");
+
+    step("Patching a copy of the server with `xaccount patch`: every tool gains account_id and region");
+    mkdirSync(path.join(CACHE, "demo"), { recursive: true });
+    work = mkdtempSync(path.join(os.tmpdir(), "xaccount-demo-"));
+    const site = sitePackages(venv);
+    // A copy laid out like site-packages: first on PYTHONPATH, it shadows the pristine install.
+    cpSync(path.join(site, SERVER.packagePath), path.join(work, SERVER.packagePath), { recursive: true });
+    cpSync(path.join(site, "awslabs", "__init__.py"), path.join(work, "awslabs", "__init__.py"));
+    const patched = await xaccount(["patch", "ecs", work], moto.env, false);
+    if (patched.status !== 0) throw new Error(`xaccount patch exited ${patched.status}:\n${patched.stdout}`);
+    for (const line of patched.stdout.split("\n").slice(0, 14)) say(`  ${line}`);
+    say("  ...");
+
+    step("Smoke-testing the chain with `xaccount test --server`: identity, AssumeRole, read-only calls, the patched server over MCP");
+    const accounts = ACCOUNTS.map((a) => a.id).join(",");
+    const test = await xaccount(["test", "--server", `ecs:${work}`, "--accounts", accounts, "--python", python], moto.env);
+    if (test.status !== 0) throw new Error(`xaccount test exited ${test.status}`);
+
+    step("Which account answered each call: the same tool, called by an MCP client with and without account_id");
+    const server = await startMcpServer({
+      python,
+      module: SERVER.entryModule,
+      cwd: work,
+      env: { ...(process.env as Record<string, string>), PYTHONPATH: work },
+      timeoutMs: 60_000,
+    });
+    try {
+      for (const accountId of [...ACCOUNTS.map((a) => a.id), undefined]) {
+        const args: Record<string, unknown> = { api_operation: "ListClusters", api_params: {} };
+        if (accountId) args.account_id = accountId;
+        const result = await server.call("ecs_resource_management", args);
+        const arns = findClusterArns(parseBody(result.text, result.structured));
+        const answeredBy = [...new Set(arns.map((a) => accountOfArn(a)))].join(", ") || `${HOME_ACCOUNT} (no clusters there)`;
+        const call = accountId ? `account_id=${accountId}` : "without account_id";
+        say(`ecs_resource_management ListClusters ${call} -> answered by ${answeredBy}: ${arns.map((a) => a.slice(a.lastIndexOf("/") + 1)).join(", ") || "[]"}`);
+      }
+    } finally {
+      await server.close();
+    }
+    return 0;
+  } catch (err) {
+    process.stderr.write(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  } finally {
+    step("Cleaning up: stopping the emulator (its accounts, roles and clusters go with it) and deleting the patched copy");
+    await moto?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+    say(`the PyPI install stays cached under ${CACHE} for the next run`);
+    process.stdout.write(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+}
+
+process.exitCode = await main();
