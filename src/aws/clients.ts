@@ -27,6 +27,12 @@ function quietSdk(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 }
 
+/**
+ * The SDK's logger, quiet. With --profile the profile is what the user asked for, so the SDK's warning
+ * that AWS_ACCESS_KEY_ID is also set (and ignored) is noise; failures still arrive as exceptions.
+ */
+const quietLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
 async function resolveRegion<C extends { config: { region: () => Promise<string> } }>(
   make: (region: string | undefined) => C,
   region: string | undefined,
@@ -46,7 +52,7 @@ export async function stsClient(target: AwsTarget): Promise<STSClient> {
   quietSdk();
   const { STSClient } = await import("@aws-sdk/client-sts");
   return resolveRegion(
-    (region) => new STSClient({ region, profile: target.profile, credentials: target.credentials, maxAttempts: 4 }),
+    (region) => new STSClient({ region, profile: target.profile, credentials: target.credentials, maxAttempts: 4, logger: quietLogger }),
     target.region,
   );
 }
@@ -55,7 +61,7 @@ export async function iamClient(target: AwsTarget): Promise<IAMClient> {
   quietSdk();
   const { IAMClient } = await import("@aws-sdk/client-iam");
   return resolveRegion(
-    (region) => new IAMClient({ region, profile: target.profile, credentials: target.credentials, maxAttempts: 4 }),
+    (region) => new IAMClient({ region, profile: target.profile, credentials: target.credentials, maxAttempts: 4, logger: quietLogger }),
     target.region,
   );
 }

@@ -59,7 +59,9 @@ export function explainAwsError(err: unknown, action: string, resource: string, 
     return failure(
       "aws-credentials",
       ctx.profile ? `no usable credentials for profile ${ctx.profile}: ${message}` : `no AWS credentials found: ${message}`,
-      "configure credentials (environment, `aws configure`, `aws sso login`) or pass --profile",
+      ctx.profile
+        ? `check that profile ${ctx.profile} exists in the AWS config or credentials file (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE) and can get credentials (e.g. \`aws sso login --profile ${ctx.profile}\`)`
+        : "configure credentials (environment, `aws configure`, `aws sso login`) or pass --profile",
     );
   }
   if (THROTTLED.has(name)) {

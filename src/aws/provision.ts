@@ -113,6 +113,8 @@ export async function provisionAccount(target: AwsTarget, req: RoleRequest, opts
   const result: AccountResult = { roleName: req.roleName, profile: target.profile, status: "failed", changes: [], notes: [] };
   const ctx: CallContext = { profile: target.profile };
   let iam: IAMClient | undefined;
+  let before: RoleState | undefined;
+  let writing = false;
   try {
     const caller = await callerIdentity(target);
     result.account = caller.account;
@@ -123,6 +125,7 @@ export async function provisionAccount(target: AwsTarget, req: RoleRequest, opts
     const want = opts.delete ? undefined : await desiredRole(req, caller, iam, region, result.notes);
     result.desired = want;
     const state = await readRole(iam, req.roleName, ctx);
+    before = state;
     result.roleArn = state.arn;
     if (want) extraPolicyNotes(state, result.notes);
     const changes: Change[] = want ? planConverge(state, want) : planDelete(state);
@@ -131,6 +134,7 @@ export async function provisionAccount(target: AwsTarget, req: RoleRequest, opts
       result.status = "planned";
       return result;
     }
+    writing = true;
     await applyChanges(iam, want ?? ({ roleName: req.roleName } as DesiredRole), changes, ctx);
     if (opts.delete) result.status = state.exists ? "deleted" : "absent";
     else result.status = !state.exists ? "created" : changes.length ? "updated" : "up-to-date";
@@ -142,16 +146,18 @@ export async function provisionAccount(target: AwsTarget, req: RoleRequest, opts
   } catch (err) {
     result.status = "failed";
     result.error = err instanceof XaError ? err : new XaError("aws-error", err instanceof Error ? err.message : String(err), { exitCode: 1 });
-    if (iam) {
-      try {
-        const now = await readRole(iam, req.roleName, ctx);
-        result.state = describeState(now, result.desired);
-      } catch (e) {
-        result.state = `could not read what exists (${e instanceof XaError ? e.message : errorName(e)})`;
-      }
-    } else {
-      result.state = "nothing was changed (the account was not reached)";
-    }
+    result.state = await stateAfterFailure();
     return result;
+  }
+
+  /** Exactly what exists now: re-read after a failed write; before any write, what was read (if anything). */
+  async function stateAfterFailure(): Promise<string> {
+    if (!iam) return "nothing was changed (the account was not reached)";
+    if (!writing) return `nothing was changed${before ? `; ${describeState(before, result.desired)}` : ""}`;
+    try {
+      return describeState(await readRole(iam, req.roleName, ctx), result.desired);
+    } catch (e) {
+      return `some changes were made, but what exists could not be read back (${e instanceof XaError ? e.message : errorName(e)})`;
+    }
   }
 }

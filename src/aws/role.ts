@@ -236,7 +236,7 @@ export async function applyChanges(iam: IAMClient, want: DesiredRole, changes: C
 
 /** One line on what exists, for a person deciding what to do after a failure. */
 export function describeState(state: RoleState, want: DesiredRole | undefined): string {
-  if (!state.exists) return `role ${want?.roleName ?? ""} does not exist`.replace("  ", " ");
+  if (!state.exists) return want ? `role ${want.roleName} does not exist` : "the role does not exist";
   const parts = [`role ${state.arn ?? ""} exists`];
   if (want) {
     parts.push(samePolicy(state.trustPolicy, want.trustPolicy) ? "trust policy up to date" : "trust policy differs from the wanted one");
