@@ -5,7 +5,7 @@ import path from "node:path";
 import { XaError } from "../src/errors.js";
 import { buildPlan, parseAccounts, parseServerSpec, roleSettings, sanitizeSessionName } from "../src/smoke/plan.js";
 import { choosePython } from "../src/smoke/python.js";
-import { callIac, findClusterArns, parseBody, serverEnv } from "../src/smoke/server.js";
+import { callIac, excusedTools, findClusterArns, parseBody, serverEnv } from "../src/smoke/server.js";
 import type { McpSession } from "../src/smoke/mcp.js";
 import { assumeRoleFix, checkAssumeRole, sourceCredentialsFix } from "../src/smoke/checks.js";
 import { failure } from "../src/errors.js";
@@ -146,4 +146,13 @@ test("IaC: a stack of the account found by the tool passes; 'not found' (the wro
   const none = await callIac(fake({ status: "success" }), { ...facts, stacks: [] }, []);
   assert.match(none.detail, /no stack in 111111111111/);
   assert.deepEqual(parseBody(wrap({ a: 1 }), undefined), { a: 1 });
+});
+
+test("tools patch skipped (remote proxies) are exempt from the account_id check, by name or * pattern", () => {
+  const excused = excusedTools(["aws_knowledge_*", "read_iac_documentation_page"]);
+  assert.equal(excused("aws_knowledge_aws___search_documentation"), true);
+  assert.equal(excused("read_iac_documentation_page"), true);
+  assert.equal(excused("ecs_resource_management"), false);
+  assert.equal(excused("xaws_knowledge_a"), false);
+  assert.equal(excusedTools(["a.b"])("axb"), false, "a dot is literal");
 });

@@ -66,7 +66,7 @@ export async function runServerChecks(input: ServerCheckInput, hooks: CheckHooks
   record(patchName, patch.result);
   // Start the server even when unpatched: the next checks then say what a client would see.
   const located = patch.value?.located ?? (await api.locate(spec.path).catch(() => undefined));
-  const excused = new Set((patch.value?.verdict.tools ?? []).filter((t) => t.status === "skipped").map((t) => t.name));
+  const excused = excusedTools((patch.value?.verdict.tools ?? []).filter((t) => t.status === "skipped").map((t) => t.name));
 
   const startName = `server starts over MCP stdio (python -m ${api.profile.entryModule})`;
   if (!located) {
@@ -114,12 +114,12 @@ export async function runServerChecks(input: ServerCheckInput, hooks: CheckHooks
     const schema = await timed(
       schemaName,
       async () => {
-        const missing = server.tools.filter((t) => !hasAccountId(t) && !excused.has(t.name)).map((t) => t.name);
+        const missing = server.tools.filter((t) => !hasAccountId(t) && !excused(t.name)).map((t) => t.name);
         if (server.tools.length === 0) return { ok: false, detail: "the server lists no tools", fix: fixPatch };
         if (missing.length > 0) {
           return { ok: false, detail: `${missing.length} of ${server.tools.length} tool(s) lack account_id: ${missing.join(", ")}`, fix: fixPatch };
         }
-        const excusedListed = server.tools.filter((t) => excused.has(t.name)).length;
+        const excusedListed = server.tools.filter((t) => !hasAccountId(t) && excused(t.name)).length;
         return { ok: true, detail: `${server.tools.length} tool(s)${excusedListed ? ` (${excusedListed} proxied from a remote server, exempt)` : ""}` };
       },
       () => fixPatch,
@@ -163,6 +163,20 @@ export function serverEnv(base: NodeJS.ProcessEnv, importRoot: string, role: Rol
 
 function pathDelimiter(): string {
   return process.platform === "win32" ? ";" : ":";
+}
+
+/**
+ * Tools `patch` skipped on purpose (proxied from a remote MCP server, no Python body here) may lack
+ * account_id. The engine names them exactly or with a `*` pattern (e.g. `aws_knowledge_*` for a
+ * mounted server whose tool names are only known at run time).
+ */
+export function excusedTools(names: string[]): (tool: string) => boolean {
+  const patterns = names.map((n) => new RegExp(`^${n.split("*").map(escapeRegExp).join(".*")}$`));
+  return (tool) => patterns.some((p) => p.test(tool));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function hasAccountId(tool: McpTool): boolean {
