@@ -91,15 +91,15 @@ function serverVenv(): string {
   const key = `${SERVER.distribution}-${SERVER.version}`;
   const shared = path.join(CACHE, "servers", key);
   if (existsSync(path.join(shared, ".xaccount-installed"))) {
-    say(`using the cached install in ${path.relative(PACKAGE_ROOT, shared)}`);
+    say(`using the cached install in ${shown(shared)}`);
     return shared;
   }
   const venv = path.join(CACHE, "demo", key);
   if (existsSync(path.join(venv, ".installed"))) {
-    say(`using the cached install in ${path.relative(PACKAGE_ROOT, venv)}`);
+    say(`using the cached install in ${shown(venv)}`);
     return venv;
   }
-  say(`pip install ${SERVER.distribution}==${SERVER.version} into ${path.relative(PACKAGE_ROOT, venv)} (once; about a minute)`);
+  say(`pip install ${SERVER.distribution}==${SERVER.version} into ${shown(venv)} (once; about a minute)`);
   rmSync(venv, { recursive: true, force: true });
   run("python3", ["-m", "venv", venv], "creating a virtualenv for the server");
   const lock = path.join(PACKAGE_ROOT, "test", "python", "server-locks", `${key}.txt`);
@@ -111,6 +111,12 @@ function serverVenv(): string {
   );
   writeFileSync(path.join(venv, ".installed"), `${SERVER.distribution}==${SERVER.version}\n`);
   return venv;
+}
+
+/** A path relative to the checkout when inside it, else absolute. */
+function shown(p: string): string {
+  const rel = path.relative(PACKAGE_ROOT, p);
+  return rel.startsWith("..") ? p : rel;
 }
 
 function sitePackages(venv: string): string {

@@ -1,5 +1,5 @@
 /** `xaccount test`: options -> plan -> checks -> rendering. */
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { failure } from "../errors.js";
 import type { Io } from "../output.js";
 import { codemodApi } from "../smoke/codemod-api.js";
@@ -9,7 +9,13 @@ import { runSmokeTest } from "../smoke/run.js";
 
 interface TestOptions extends SmokeOptions {
   json?: boolean;
-  timeout?: string;
+  timeout: number;
+}
+
+function parseSeconds(text: string): number {
+  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1 && n <= 3600)) throw new InvalidArgumentError("expected whole seconds from 1 to 3600");
+  return n;
 }
 
 const EXAMPLES = `
@@ -38,7 +44,7 @@ export function registerTest(program: Command, io: Io): void {
     .option("--python <path>", "Python to run the server with (default: the server's own virtualenv, else python3)")
     .option("--role-name <name>", "role to assume (default: XACCOUNT_ROLE_NAME or McpReadOnlyRole)")
     .option("--external-id <id>", "external id for AssumeRole (default: XACCOUNT_EXTERNAL_ID)")
-    .option("--timeout <seconds>", "how long to wait for the server to start and answer", "60")
+    .option("--timeout <seconds>", "how long to wait for the server to start and for each answer", parseSeconds, 60)
     .option("--json", "print one JSON document on stdout")
     .addHelpText("after", EXAMPLES)
     .action(async (options: TestOptions) => {
@@ -51,13 +57,12 @@ export async function runTestCommand(options: TestOptions, io: Io): Promise<void
   // problem today and it would bury the check lines. (Better set once in bin/xaccount.js.)
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const plan = buildPlan(options, process.env, process.cwd());
-  const timeoutSeconds = Number(options.timeout ?? "60");
   const progress = progressHooks(io, Boolean(options.json), (s) => process.stderr.write(s));
   let report;
   try {
     report = await runSmokeTest(
       plan,
-      { env: process.env, codemodApi, serverTimeoutMs: Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? timeoutSeconds * 1000 : 60_000 },
+      { env: process.env, codemodApi, serverTimeoutMs: options.timeout * 1000 },
       progress,
     );
   } finally {
