@@ -8,6 +8,7 @@ import { applyInserts, patchedRanges } from "../src/codemod/apply.js";
 import { mergeInserts, rebase, type FileRecord } from "../src/codemod/manifest.js";
 import { compareVersions, runtimeAction } from "../src/codemod/vendor.js";
 import { sha256 } from "../src/codemod/source.js";
+import { diffLines } from "diff";
 import type { ExtraParam } from "../src/codemod/profile.js";
 
 const OPTS = { params: ["account_id"] as ExtraParam[], runtimeModule: "pkg._xaccount" };
@@ -147,7 +148,7 @@ test("rebase: unchanged, edited away from our insertions, edited inside one, rep
   assert.deepEqual(same, { kind: "ok", original, inserts });
 
   const added = `${patched}\ndef g(b):\n    pass\n`;
-  const r = rebase(added, rec, true);
+  const r = rebase(added, rec, true, diffLines);
   assert.equal(r.kind, "ok");
   if (r.kind === "ok") {
     assert.equal(r.original, `${original}\ndef g(b):\n    pass\n`);
@@ -157,7 +158,7 @@ test("rebase: unchanged, edited away from our insertions, edited inside one, rep
   }
 
   const broken = patched.replace("@cross_account", "@cross_acount");
-  assert.equal(rebase(broken, rec, true).kind, "conflict");
+  assert.equal(rebase(broken, rec, true, diffLines).kind, "conflict");
 
   const upgraded = "brand new upstream file\n";
   assert.deepEqual(rebase(upgraded, rec, false), { kind: "ok", original: upgraded, inserts: [] });

@@ -23,7 +23,7 @@ import { firstSyntaxProblem, parsePython } from "./parse.js";
 import { planFile, type ToolStatus } from "./plan.js";
 import type { ExtraParam, ServerProfile } from "./profile.js";
 import { decodeSource, encodeSource, sha256 } from "./source.js";
-import { pythonCompile, reparseProblems, type CompileResult } from "./verify.js";
+import { reparseProblems, startCompiler, type CompileResult, type Compiler } from "./verify.js";
 import { currentRuntime, readStamp, runtimeAction, type RuntimeAction, type RuntimeStamp } from "./vendor.js";
 import { commitFiles, type FileOp } from "./write.js";
 
@@ -94,8 +94,24 @@ export async function planPatch(
   located: LocatedServer,
   opts: { verify?: boolean } = {},
 ): Promise<PatchPlan> {
+  const old = readManifest(located.packageDir);
+  // Python starts now, so its start-up overlaps with the parsing below.
+  const compiler = opts.verify !== false ? startCompiler() : undefined;
+  try {
+    return await planPatchWith(profile, located, old, compiler);
+  } catch (err) {
+    compiler?.cancel();
+    throw err;
+  }
+}
+
+async function planPatchWith(
+  profile: ServerProfile,
+  located: LocatedServer,
+  old: Manifest | undefined,
+  compiler: Compiler | undefined,
+): Promise<PatchPlan> {
   const { packageDir } = located;
-  const old = readManifest(packageDir);
   const records: Record<string, FileRecord> = {};
   const tools: ToolReport[] = [];
   const changes: FileChange[] = [];
@@ -120,7 +136,10 @@ export async function planPatch(
     const found = findTools(tree.rootNode, DEFAULT_RULES);
     const plan = planFile(text, tree.rootNode, found, { params: profile.extraParams, runtimeModule });
     for (const t of plan.tools) tools.push({ file: rel, ...t });
-    const base = rebase(text, record, hasMarks(text));
+    const marked = hasMarks(text);
+    // The diff package is loaded only when a patched file changed since (it costs start-up time).
+    const needsDiff = record && marked && sha256(raw) !== record.patchedSha256;
+    const base = rebase(text, record, marked, needsDiff ? (await import("diff")).diffLines : undefined);
     if (base.kind === "conflict") {
       throw usageError(
         "patched-file-edited",
@@ -198,12 +217,15 @@ export async function planPatch(
     upToDate: ops.length === 0,
     ops,
   };
-  if (opts.verify !== false && changes.length > 0) await verifyPlan(plan);
+  if (compiler) {
+    if (changes.length > 0) await verifyPlan(plan, compiler);
+    else compiler.cancel();
+  }
   return plan;
 }
 
 /** Re-parse and compile every edited file; a failure here is a bug in xaccount, and nothing is written. */
-async function verifyPlan(plan: PatchPlan): Promise<void> {
+async function verifyPlan(plan: PatchPlan, compiler: Compiler): Promise<void> {
   const files = plan.changes.map((c) => ({ file: c.file, text: c.after }));
   const reparse = reparseProblems(files);
   const fail = (f: { file: string; line: number; message: string }): never => {
@@ -214,7 +236,7 @@ async function verifyPlan(plan: PatchPlan): Promise<void> {
     );
   };
   if (reparse[0]) fail(reparse[0]);
-  plan.compile = await pythonCompile(files);
+  plan.compile = await compiler.compile(files);
   if (plan.compile.ran && plan.compile.failure) fail(plan.compile.failure);
 }
 

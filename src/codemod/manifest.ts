@@ -5,7 +5,6 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { diffLines } from "diff";
 import { applyInserts, patchedRanges, type Insert } from "./apply.js";
 import { MANIFEST_FILE } from "./contract.js";
 import type { RuntimeStamp } from "./vendor.js";
@@ -68,10 +67,13 @@ export type Rebase =
  * - `current` is what we wrote, or differs from it only away from our insertions (upstream or a
  *   person added a tool): map each insertion through a line diff, and take them out;
  * - an insertion cannot be found unchanged: a conflict; the caller refuses.
+ * `diffLines` (the diff package's) is only needed in the second case; the caller loads it then.
  * A file that shows no xaccount marks at all was replaced wholesale (a package upgrade): it is the
  * new original.
  */
-export function rebase(current: string, record: FileRecord | undefined, hasMarks: boolean): Rebase {
+export type LineDiff = (a: string, b: string) => Array<{ value: string; added?: boolean; removed?: boolean }>;
+
+export function rebase(current: string, record: FileRecord | undefined, hasMarks: boolean, diffLines?: LineDiff): Rebase {
   if (!record) return { kind: "ok", original: current, inserts: [] };
   if (!hasMarks) return { kind: "ok", original: current, inserts: [] };
   const patched = patchedText(record);
@@ -80,7 +82,8 @@ export function rebase(current: string, record: FileRecord | undefined, hasMarks
   if (sha256(current) === record.patchedSha256 && patched === current) {
     mapped = ranges.map((r) => ({ start: r.start, text: r.text }));
   } else {
-    const segments = unchangedSegments(patched, current);
+    if (!diffLines) return { kind: "conflict", detail: "changed since the patch (no line diff available to place the earlier insertions)" };
+    const segments = unchangedSegments(patched, current, diffLines);
     mapped = [];
     for (const r of ranges) {
       const seg = segments.find((s) => r.start >= s.from && r.end <= s.from + s.length);
@@ -103,7 +106,7 @@ export function rebase(current: string, record: FileRecord | undefined, hasMarks
 }
 
 /** Runs of text equal in `a` and `b`: offset in a, offset in b, length. */
-function unchangedSegments(a: string, b: string): Array<{ from: number; to: number; length: number }> {
+function unchangedSegments(a: string, b: string, diffLines: LineDiff): Array<{ from: number; to: number; length: number }> {
   const out: Array<{ from: number; to: number; length: number }> = [];
   let ia = 0;
   let ib = 0;

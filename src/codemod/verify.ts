@@ -35,19 +35,26 @@ const COMPILE_ALL = [
 
 export type CompileResult = { ran: false; why: string } | { ran: true; failure?: VerifyFailure };
 
-/** Compiles with `python` (python3 by default); `ran: false` when there is no Python to ask. */
-export function pythonCompile(
-  files: ReadonlyArray<{ file: string; text: string }>,
-  python = process.env.XACCOUNT_PYTHON ?? "python3",
-): Promise<CompileResult> {
-  if (files.length === 0) return Promise.resolve({ ran: true });
-  return new Promise((resolve) => {
-    // -I -S: isolated and no site import, which also makes the start-up quick.
-    const child = spawn(python, ["-I", "-S", "-c", COMPILE_ALL], { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+export interface Compiler {
+  /** Compiles the files (once); resolves when Python has answered. */
+  compile(files: ReadonlyArray<{ file: string; text: string }>): Promise<CompileResult>;
+  /** Ends the Python process without compiling anything. */
+  cancel(): void;
+}
+
+/**
+ * Starts Python right away, so its start-up overlaps with parsing and planning; the sources go to
+ * its stdin once they are ready. `ran: false` when there is no Python to ask.
+ */
+export function startCompiler(python = process.env.XACCOUNT_PYTHON ?? "python3"): Compiler {
+  // -I -S: isolated and no site import, which also makes the start-up quick.
+  const child = spawn(python, ["-I", "-S", "-c", COMPILE_ALL], { stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stdin.on("error", () => undefined);
+  const done = new Promise<CompileResult>((resolve) => {
     child.on("error", (err) => resolve({ ran: false, why: `${python}: ${err.message}` }));
     child.on("close", (code) => {
       if (code === 0) return resolve({ ran: true });
@@ -60,7 +67,19 @@ export function pythonCompile(
       }
       resolve({ ran: true, failure: { file: "?", line: 0, message: `python exited ${code}: ${stderr.trim().split("\n").pop() ?? ""}` } });
     });
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(JSON.stringify(Object.fromEntries(files.map((f) => [f.file, f.text]))));
   });
+  return {
+    compile(files) {
+      child.stdin.end(JSON.stringify(Object.fromEntries(files.map((f) => [f.file, f.text]))));
+      return done;
+    },
+    cancel() {
+      child.stdin.end("{}");
+    },
+  };
+}
+
+/** Compiles with `python` (python3 by default) in one go. */
+export function pythonCompile(files: ReadonlyArray<{ file: string; text: string }>, python?: string): Promise<CompileResult> {
+  return startCompiler(python).compile(files);
 }

@@ -4,7 +4,6 @@
  */
 import path from "node:path";
 import type { Command } from "commander";
-import { createTwoFilesPatch } from "diff";
 import { getProfile, PROFILES } from "../../codemods/index.js";
 import {
   checkPlan,
@@ -75,7 +74,7 @@ export async function runPatch(server: string, target: string, opts: PatchOption
   if (write && !plan.upToDate) writePatch(plan);
   if (opts.json) io.out(JSON.stringify(patchJson(plan, target, write), null, 2));
   else {
-    if (opts.diff) printDiff(plan, io);
+    if (opts.diff) await printDiff(plan, io);
     printReport(plan, target, write, io);
   }
 }
@@ -159,7 +158,9 @@ function patchJson(plan: PatchPlan, target: string, write: boolean): Record<stri
   };
 }
 
-function printDiff(plan: PatchPlan, io: Io): void {
+async function printDiff(plan: PatchPlan, io: Io): Promise<void> {
+  // Loaded here: only --diff needs it, and every import costs start-up time.
+  const { createTwoFilesPatch } = await import("diff");
   for (const c of plan.changes) {
     const patch = createTwoFilesPatch(`a/${c.file}`, `b/${c.file}`, c.before, c.after, "", "", { context: 3 });
     for (const line of patch.replace(/\n$/, "").split("\n")) {
