@@ -52,7 +52,7 @@ export async function stsClient(target: AwsTarget): Promise<STSClient> {
   quietSdk();
   const { STSClient } = await import("@aws-sdk/client-sts");
   return resolveRegion(
-    (region) => new STSClient({ region, profile: target.profile, credentials: target.credentials, maxAttempts: 4, logger: quietLogger }),
+    (region) => new STSClient({ region, profile: target.profile, credentials: target.credentials, logger: quietLogger }),
     target.region,
   );
 }
@@ -61,7 +61,7 @@ export async function iamClient(target: AwsTarget): Promise<IAMClient> {
   quietSdk();
   const { IAMClient } = await import("@aws-sdk/client-iam");
   return resolveRegion(
-    (region) => new IAMClient({ region, profile: target.profile, credentials: target.credentials, maxAttempts: 4, logger: quietLogger }),
+    (region) => new IAMClient({ region, profile: target.profile, credentials: target.credentials, logger: quietLogger }),
     target.region,
   );
 }

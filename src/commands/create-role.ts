@@ -166,15 +166,20 @@ export async function runCreateRole(opts: CreateRoleOptions, io: Io): Promise<0 
   if (failed.length === 0) return 0;
   if (!many && !opts.json) {
     const r = failed[0] as AccountResult;
-    if (r.state) io.err(`${io.cErr.dim("in account")} ${r.account ?? "(unknown)"}: ${r.state}`);
+    if (r.state) io.err(whereState(r, io));
     throw r.error;
   }
   for (const r of failed) {
     io.err(`${io.cErr.red("xaccount: error")}[${r.error?.code ?? "aws-error"}] profile ${r.profile ?? "(default)"}: ${r.error?.message ?? ""}`);
     if (r.error?.hint) io.err(`  ${io.cErr.dim("hint:")} ${r.error.hint}`);
-    io.err(`  ${io.cErr.dim("in account")} ${r.account ?? "(unknown)"}: ${r.state ?? "unknown"}`);
+    io.err(`  ${whereState(r, io)}`);
   }
   return 1;
+}
+
+function whereState(r: AccountResult, io: Io): string {
+  const state = r.state ?? "what exists is unknown";
+  return r.account ? `${io.cErr.dim("in account")} ${r.account}: ${state}` : state;
 }
 
 async function printTemplate(opts: CreateRoleOptions, io: Io): Promise<0> {
