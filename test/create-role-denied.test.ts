@@ -102,3 +102,19 @@ test("a caller with no IAM permissions is told the first one it lacks, and nothi
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   await assert.rejects(adminIam().send(new GetRoleCommand({ RoleName: "OtherRole" })), /NoSuchEntity|cannot be found/);
 });
+
+test("assumeRoleInAccount: AccessDenied names the role, the caller and the fix", async () => {
+  const { assumeRoleInAccount } = await import("../src/aws/sts.js");
+  const saved = { ...process.env };
+  Object.assign(process.env, { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: "us-east-1", ...(users.limited as Record<string, string>) });
+  try {
+    await assert.rejects(assumeRoleInAccount({ accountId: "555555555555", externalId: "ext-1" }), (e: Error & { code?: string; hint?: string }) => {
+      assert.equal(e.code, "assume-role-denied");
+      assert.match(e.message, /arn:aws:iam::123456789012:user\/limited may not assume arn:aws:iam::555555555555:role\/McpReadOnlyRole/);
+      assert.match(e.hint ?? "", /xaccount create-role --trust-principal arn:aws:iam::123456789012:user\/limited --external-id/);
+      return true;
+    });
+  } finally {
+    process.env = saved;
+  }
+});

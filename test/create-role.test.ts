@@ -320,3 +320,23 @@ test("--profile a,b,c does each account in turn, with a table; a failing profile
   assert.match(mixed.stderr, /error\[aws-credentials\] profile missing/);
   assert.doesNotMatch(mixed.stderr, /\n\s+at /, "no stack trace");
 });
+
+test("assumeRoleInAccount (the helper `test` can use) gives credentials for that account, and refuses bad ids before any call", async () => {
+  const { assumeRoleInAccount } = await import("../src/aws/sts.js");
+  const { STSClient: Sts, GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+  const saved = { ...process.env };
+  Object.assign(process.env, moto.env);
+  try {
+    const assumed = await assumeRoleInAccount({ accountId: "444444444444", roleName: "McpReadOnlyRole", externalId: "ext-42", sessionName: "smoke test!" });
+    assert.equal(assumed.roleArn, "arn:aws:iam::444444444444:role/McpReadOnlyRole");
+    assert.match(assumed.sessionArn, /^arn:aws:sts::444444444444:assumed-role\/McpReadOnlyRole\/smoke-test-$/);
+    const id = await new Sts(assumed.clientConfig).send(new GetCallerIdentityCommand({}));
+    assert.equal(id.Account, "444444444444");
+    for (const bad of ["44444444444", "４４４４４４４４４４４４", "444444444444\n", "arn:aws:iam::444444444444:root"]) {
+      await assert.rejects(assumeRoleInAccount({ accountId: bad, region: "us-east-1" }), (e: Error & { code?: string }) => e.code === "account-id-invalid");
+    }
+    await assert.rejects(assumeRoleInAccount({ accountId: "444444444444", roleName: "a/b" }), (e: Error & { code?: string }) => e.code === "role-name-invalid");
+  } finally {
+    process.env = saved;
+  }
+});
