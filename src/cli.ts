@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "./version.js";
 import { XaError, type ExitCode } from "./errors.js";
 import { processIo, type Io } from "./output.js";
+import { registerCreateRole } from "./commands/create-role.js";
 import { registerTest } from "./commands/test.js";
 import { registerPatch } from "./commands/patch.js";
 
@@ -11,14 +12,27 @@ export function buildProgram(io: Io): Command {
   program
     .name("xaccount")
     .description(
-      "Per-call cross-account access for the AWS Labs ECS and IaC MCP servers.\n" +
-        "Patch a server so every tool takes account_id, create the read-only role it assumes,\n" +
-        "and smoke-test the whole chain.",
+      "Per-call cross-account access for the AWS Labs ECS and IaC MCP servers: patch a server so " +
+        "every tool takes account_id, create the read-only role it assumes, and smoke-test the chain.",
+    )
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  $ xaccount patch ecs ./.venv                   # every ECS tool gets account_id and region",
+        "  $ xaccount create-role --profile dev,prod      # McpReadOnlyRole in two accounts",
+        "  $ xaccount test --accounts 111111111111 --server ecs:./.venv",
+        "",
+        "Every command takes --help. Exit codes: 0 success, 1 a failed check, 2 bad usage or input.",
+        "Error codes such as error[server-not-found] are explained in TROUBLESHOOTING.md.",
+      ].join("\n"),
     )
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
+  registerCreateRole(program, io);
   registerTest(program, io);
   registerPatch(program, io);
   return program;
