@@ -17,8 +17,8 @@ import { iamClient } from "../aws/clients.js";
 import * as validate from "../aws/validate.js";
 
 interface RawOptions {
-  trustPrincipal: string[];
-  trustAccount: string[];
+  trustPrincipal?: string[];
+  trustAccount?: string[];
   externalId?: string;
   maxSessionDuration: string;
   server: string;
@@ -42,7 +42,7 @@ export interface CreateRoleOptions {
   format?: "cloudformation" | undefined;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 const EXAMPLES = `
 Examples:
@@ -69,8 +69,8 @@ export function registerCreateRole(program: Command, io: Io): void {
   program
     .command("create-role")
     .description("Create or update the read-only IAM role the patched MCP servers assume (idempotent)")
-    .option("--trust-principal <arn>", "IAM user or role ARN allowed to assume the role (repeatable; default: the caller)", collect, [])
-    .option("--trust-account <id>", "account allowed to assume the role, e.g. the central one (repeatable)", collect, [])
+    .option("--trust-principal <arn>", "IAM user or role ARN allowed to assume the role (repeatable; default: the caller)", collect)
+    .option("--trust-account <id>", "account allowed to assume the role, e.g. the central one (repeatable)", collect)
     .option("--external-id <id>", "require this sts:ExternalId when assuming the role")
     .option("--max-session-duration <seconds>", "role's maximum session duration, 3600..43200", "3600")
     .option("--server <sets>", `permission sets: ${SERVER_SETS.join(",")}`, SERVER_SETS.join(","))
@@ -89,7 +89,8 @@ export function registerCreateRole(program: Command, io: Io): void {
 }
 
 /** All input checks, before any AWS call. Throws usage errors (exit 2). */
-export function parseCreateRoleOptions(raw: RawOptions): CreateRoleOptions {
+export function parseCreateRoleOptions(options: RawOptions): CreateRoleOptions {
+  const raw = { ...options, trustPrincipal: options.trustPrincipal ?? [], trustAccount: options.trustAccount ?? [] };
   const roleName = validate.roleName(raw.roleName);
   const trustAccounts = raw.trustAccount.map((a) => validate.accountId(a));
   for (const p of raw.trustPrincipal) resolveTrustPrincipal(p);
