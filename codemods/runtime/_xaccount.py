@@ -15,6 +15,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import contextvars
+import datetime
 import functools
 import inspect
 import logging
@@ -193,19 +194,17 @@ def parse_settings(env: typing.Mapping[str, str]) -> Settings:
     return Settings(role_name, external_id, allowed, session_name, int(raw_duration))
 
 
-_settings_cache: tuple[tuple[Optional[str], ...], Settings] | None = None
+_settings_cache: Optional[Settings] = None
 
 
 def current_settings() -> Settings:
-    """Settings from the environment, re-parsed only when a variable changed (this runs per call)."""
+    """Settings from the environment, read at the first call that needs them: a server's
+    environment is fixed for its life, and reading it costs more than the rest of an activation.
+    A bad value is not remembered, so every call reports it until the server is restarted fixed."""
     global _settings_cache
-    raw = tuple(os.environ.get(k) for k in _ENV_KEYS)
-    cached = _settings_cache
-    if cached is not None and cached[0] == raw:
-        return cached[1]
-    settings = parse_settings(os.environ)
-    _settings_cache = (raw, settings)
-    return settings
+    if _settings_cache is None:
+        _settings_cache = parse_settings(os.environ)
+    return _settings_cache
 
 
 # ---------------------------------------------------------------------------------------------
@@ -308,6 +307,12 @@ def explain_assume_role_failure(
 # ---------------------------------------------------------------------------------------------
 
 
+def _utc_now() -> datetime.datetime:
+    # botocore's default clock asks for the local time zone on every check (~10 us); expiry
+    # comparisons only need an aware time, and this runs on every signed request.
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
 def _refresh_windows(duration_seconds: int) -> tuple[int, int]:
     """botocore refreshes 15 min (advisory) / 10 min (mandatory) before expiry. With a 15 min
     session that would mean AssumeRole on every call, so short sessions get proportional windows."""
@@ -320,6 +325,7 @@ class _SourceIdentity:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._session: Any = None
+        self._region: Optional[str] = None
 
     def session(self) -> Any:
         with self._lock:
@@ -331,8 +337,10 @@ class _SourceIdentity:
             return self._session
 
     def default_region(self) -> Optional[str]:
-        region = self.session().get_config_variable("region")
-        return region if isinstance(region, str) and _REGION.fullmatch(region) else None
+        if self._region is None:
+            region = self.session().get_config_variable("region")
+            self._region = region if isinstance(region, str) and _REGION.fullmatch(region) else ""
+        return self._region or None
 
     def credentials(self) -> Any:
         creds = self.session().get_credentials()
@@ -467,10 +475,12 @@ class RoleCredentials:
 
         def fetch() -> Any:
             # Everything, from resolving the server's own credentials on, runs outside the call.
-            return _in_sts_exchange(assume)
+            result = _in_sts_exchange(assume)
+            creds.xaccount_ready = True
+            return result
 
         creds = botocore.credentials.DeferredRefreshableCredentials(
-            refresh_using=fetch, method="xaccount-assume-role"
+            refresh_using=fetch, method="xaccount-assume-role", time_fetcher=_utc_now
         )
         creds._advisory_refresh_timeout = advisory
         creds._mandatory_refresh_timeout = mandatory
@@ -602,19 +612,21 @@ def _activation_for(account_id: object, region: object) -> Optional[Activation]:
     return Activation(checked, call_region, _role_credentials.get(checked, sts_region, settings))
 
 
-def _needs_refresh(activation: Optional[Activation]) -> bool:
+def _needs_first_assume(activation: Optional[Activation]) -> bool:
+    """True until the role has been assumed once. Later refreshes near expiry happen where botocore
+    does them, when a request is signed."""
     return (
         activation is not None
         and activation.credentials is not None
-        and bool(activation.credentials.refresh_needed())
+        and not getattr(activation.credentials, "xaccount_ready", False)
     )
 
 
 def _warm(activation: Optional[Activation]) -> None:
     # Assume the role now rather than at the tool's first AWS request, so an AccessDenied reaches
     # the model as this call's error and is not reworded by the tool's own error handling.
-    if activation is not None and activation.credentials is not None:
-        activation.credentials.get_frozen_credentials()
+    if _needs_first_assume(activation):
+        typing.cast(Activation, activation).credentials.get_frozen_credentials()
 
 
 @contextlib.contextmanager
@@ -682,7 +694,7 @@ def cross_account(fn: F) -> F:
             activation = _activation_for(read_account(args, kwargs), read_region(args, kwargs))
             if activation is None:
                 return await fn(*args, **kwargs)
-            if _needs_refresh(activation):
+            if _needs_first_assume(activation):
                 # AssumeRole is a blocking HTTP call: keep the event loop free for other calls.
                 await asyncio.to_thread(_warm, activation)
             token = _ACTIVE.set(activation)
@@ -742,4 +754,5 @@ def _reset_for_tests() -> None:
     _role_credentials.clear()
     with _source._lock:
         _source._session = None
+        _source._region = None
     _settings_cache = None

@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import sys
+import threading
 import urllib.request
 from pathlib import Path
 from types import ModuleType
@@ -82,7 +83,16 @@ def start_recorded_moto(tmp: Path, extra_env: dict[str, str] | None = None) -> R
     finally:
         os.environ.clear()
         os.environ.update(saved)
+    drain_stderr(server)
     return RecordedMoto(server, recording)
+
+
+def drain_stderr(server: MotoServer) -> None:
+    """start_moto pipes the server's stderr and never reads it: once its request log fills the pipe
+    (some 600 requests) the server blocks. Keep reading it."""
+    stream = server.process.stderr
+    if stream is not None:
+        threading.Thread(target=lambda: [None for _ in iter(lambda: stream.read(65536), b"")], daemon=True).start()
 
 
 @pytest.fixture(scope="session")

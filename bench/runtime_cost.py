@@ -1,0 +1,163 @@
+"""Benchmark of the credential runtime (codemods/runtime/_xaccount.py).
+
+1. Added cost per call with warm credentials: the same botocore call (ECS ListClusters) timed
+   unpatched (before the runtime is imported), then through a @cross_account tool with an
+   account_id, a tool called without one, and a bare call once the hook is installed. The HTTP
+   exchange is answered in-process (botocore's before-send event), so the figures are serialisation,
+   endpoint resolution, activation and signing, not the network's noise.
+2. AssumeRole requests per 1,000 calls over N accounts, counted by the emulator (moto's request
+   recorder), not by the code under test.
+
+Prints figures; asserts nothing (the tests do).
+"""
+
+from __future__ import annotations
+
+import base64
+import gc
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Callable, Optional
+from urllib.parse import parse_qs
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "test" / "python"), str(ROOT / "codemods" / "runtime")]
+
+import boto3  # noqa: E402
+from botocore.awsrequest import AWSResponse  # noqa: E402
+
+from conftest import start_moto, stop_moto  # noqa: E402
+from runtime_support import drain_stderr  # noqa: E402
+
+ITERATIONS = 3000
+SERIES = 5
+TARGET_P50_MS = 0.2
+
+
+class _Body:
+    def stream(self, **_: Any) -> Any:
+        return iter([b'{"clusterArns": []}'])
+
+
+def _answer_locally(request: Any, **_: Any) -> Any:
+    return AWSResponse(request.url, 200, {}, _Body())
+
+
+def _series(fn: Callable[[], Any], n: int) -> list[float]:
+    for _ in range(n // 10):  # warm up
+        fn()
+    gc.collect()
+    gc.disable()  # a collection landing in one series would be charged to whatever ran then
+    try:
+        samples = []
+        for _ in range(n):
+            start = time.perf_counter_ns()
+            fn()
+            samples.append((time.perf_counter_ns() - start) / 1e6)
+        return samples
+    finally:
+        gc.enable()
+
+
+def _time(fn: Callable[[], Any]) -> list[list[float]]:
+    """SERIES series of ITERATIONS calls: the machine is shared, so figures are medians of series."""
+    return [_series(fn, ITERATIONS) for _ in range(SERIES)]
+
+
+def _pct(series: list[list[float]], p: float) -> float:
+    """p50: the median over series. p99: the quietest series' p99 (the machine is shared by other
+    jobs, and a tail that moves by milliseconds between identical series is their doing)."""
+    per_series = [statistics.quantiles(s, n=100, method="inclusive")[int(p) - 1] for s in series]
+    return statistics.median(per_series) if p == 50 else min(per_series)
+
+
+def _assume_role_count(endpoint: str) -> int:
+    with urllib.request.urlopen(f"{endpoint}/moto-api/recorder/download-recording") as res:
+        lines = res.read().decode().splitlines()
+    count = 0
+    for line in lines:
+        entry = json.loads(line)
+        body = entry.get("body") or ""
+        if entry.get("body_encoded"):
+            body = base64.b64decode(body).decode(errors="replace")
+        if parse_qs(body).get("Action") == ["AssumeRole"]:
+            count += 1
+    return count
+
+
+def _post(url: str) -> None:
+    urllib.request.urlopen(urllib.request.Request(url, method="POST"))
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="xaccount-bench-"))
+    os.environ["MOTO_RECORDER_FILEPATH"] = str(tmp / "recording.jsonl")
+    moto = start_moto()
+    drain_stderr(moto)
+    try:
+        os.environ.update(moto.env)
+        for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            os.environ.pop(key, None)
+
+        local = boto3.client("ecs")
+        local.meta.events.register("before-send", _answer_locally)
+        unpatched = _time(lambda: local.list_clusters())
+
+        import _xaccount as xa  # installs the hook from here on
+
+        @xa.cross_account
+        def tool(account_id: Optional[str] = None) -> Any:
+            return local.list_clusters()
+
+        tool(account_id="111111111111")  # a real AssumeRole against the emulator: warm credentials
+        in_account = _time(lambda: tool(account_id="111111111111"))
+        no_account = _time(lambda: tool())
+        hook_only = _time(lambda: local.list_clusters())
+
+        base50, base99 = _pct(unpatched, 50), _pct(unpatched, 99)
+        print(f"per-call cost, ECS ListClusters answered in-process, {SERIES} series of {ITERATIONS} "
+              "calls (ms; p50 median of series, p99 quietest series):")
+        print(f"  {'':34} {'p50':>8} {'p99':>8} {'added p50':>10} {'added p99':>10}")
+        for label, samples in (
+            ("unpatched", unpatched),
+            ("tool with account_id (warm)", in_account),
+            ("tool without account_id", no_account),
+            ("bare call, hook installed", hook_only),
+        ):
+            p50, p99 = _pct(samples, 50), _pct(samples, 99)
+            print(f"  {label:34} {p50:8.4f} {p99:8.4f} {p50 - base50:+10.4f} {p99 - base99:+10.4f}")
+        added = _pct(in_account, 50) - base50
+        verdict = "within" if added < TARGET_P50_MS else "OVER"
+        print(f"  added p50 with account_id: {added * 1000:.1f} us ({verdict} the {TARGET_P50_MS} ms target)")
+
+        print("\nAssumeRole requests per 1,000 calls over N accounts (counted by the emulator):")
+        remote = boto3.client("ecs")
+        for n_accounts in (1, 2, 5, 10):
+            xa._reset_for_tests()
+            _post(f"{moto.endpoint}/moto-api/recorder/reset-recording")
+            accounts = [f"{i + 1:012d}" for i in range(n_accounts)]
+
+            @xa.cross_account
+            def remote_tool(account_id: Optional[str] = None) -> Any:
+                return remote.list_clusters()
+
+            start = time.perf_counter()
+            for i in range(1000):
+                remote_tool(account_id=accounts[i % n_accounts])
+            elapsed = time.perf_counter() - start
+            count = _assume_role_count(moto.endpoint)
+            ok = "=" if count == n_accounts else "!="
+            print(f"  N={n_accounts:<3} AssumeRole requests: {count:<4} ({ok} N)   "
+                  f"1,000 calls over HTTP in {elapsed:.1f} s")
+    finally:
+        stop_moto(moto)
+
+
+if __name__ == "__main__":
+    main()
