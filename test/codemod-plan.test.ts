@@ -9,6 +9,7 @@ import { mergeInserts, rebase, type FileRecord } from "../src/codemod/manifest.j
 import { compareVersions, runtimeAction } from "../src/codemod/vendor.js";
 import { sha256 } from "../src/codemod/source.js";
 import { diffLines } from "diff";
+import { pythonCompile } from "../src/codemod/verify.js";
 import type { ExtraParam } from "../src/codemod/profile.js";
 
 const OPTS = { params: ["account_id"] as ExtraParam[], runtimeModule: "pkg._xaccount" };
@@ -174,4 +175,14 @@ test("runtime versions: newer replaces older, never the reverse", () => {
   assert.equal(runtimeAction(header("0.1.0", "a".repeat(64)), cur), "replace");
   assert.equal(runtimeAction(header("0.3.0", "a".repeat(64)), cur), "keep-newer");
   assert.equal(runtimeAction(Buffer.from("no header\n"), cur), "replace");
+});
+
+test("python compile check: a patched text that breaks is caught by line; one whose original never compiled is not judged", async () => {
+  const bad = await pythonCompile([{ file: "m.py", original: "def f(a):\n    pass\n", text: "def f(a,, b):\n    pass\n" }]);
+  assert.equal(bad.ran, true, "python3 is expected on the test machine");
+  if (bad.ran) assert.deepEqual([bad.failure?.file, bad.failure?.line], ["m.py", 1]);
+  const good = await pythonCompile([{ file: "m.py", original: "x = 1\n", text: "x = 1\ny = 2\n" }]);
+  assert.deepEqual(good, { ran: true });
+  const unknown = await pythonCompile([{ file: "m.py", original: "def (:\n", text: "def ((:\n" }]);
+  assert.deepEqual(unknown, { ran: true });
 });

@@ -23,7 +23,7 @@ import { firstSyntaxProblem, parsePython } from "./parse.js";
 import { planFile, type ToolStatus } from "./plan.js";
 import type { ExtraParam, ServerProfile } from "./profile.js";
 import { decodeSource, encodeSource, sha256 } from "./source.js";
-import { reparseProblems, startCompiler, type CompileResult, type Compiler } from "./verify.js";
+import { choosePython, reparseProblems, startCompiler, type CompileResult, type Compiler } from "./verify.js";
 import { currentRuntime, readStamp, runtimeAction, type RuntimeAction, type RuntimeStamp } from "./vendor.js";
 import { commitFiles, type FileOp } from "./write.js";
 
@@ -61,6 +61,10 @@ export interface PatchPlan {
   ops: FileOp[];
 }
 
+const REGISTRATION_HINT = new RegExp(
+  `\\.[ \\t]*(${[...DEFAULT_RULES.decoratorAttributes, ...DEFAULT_RULES.registerCalls, ...DEFAULT_RULES.mountCalls].join("|")})\\b`,
+);
+
 const hasMarks = (text: string): boolean => text.includes(IMPORT_MARKER) || new RegExp(`@${DECORATOR}\\b`).test(text);
 
 /** Python files of the package that may hold tools: sorted, relative, "/" separators. */
@@ -95,12 +99,14 @@ export async function planPatch(
   opts: { verify?: boolean } = {},
 ): Promise<PatchPlan> {
   const old = readManifest(located.packageDir);
-  // Python starts now, so its start-up overlaps with the parsing below.
-  const compiler = opts.verify !== false ? startCompiler() : undefined;
+  // Python starts at the first file that needs an edit, so its start-up overlaps with parsing
+  // the rest; a run with nothing to change never starts it.
+  let compiler: Compiler | undefined;
+  const lazy = opts.verify !== false ? () => (compiler ??= startCompiler(choosePython(located.venvPython))) : undefined;
   try {
-    return await planPatchWith(profile, located, old, compiler);
+    return await planPatchWith(profile, located, old, lazy);
   } catch (err) {
-    compiler?.cancel();
+    (compiler as Compiler | undefined)?.cancel();
     throw err;
   }
 }
@@ -109,7 +115,7 @@ async function planPatchWith(
   profile: ServerProfile,
   located: LocatedServer,
   old: Manifest | undefined,
-  compiler: Compiler | undefined,
+  compiler: (() => Compiler) | undefined,
 ): Promise<PatchPlan> {
   const { packageDir } = located;
   const records: Record<string, FileRecord> = {};
@@ -121,8 +127,9 @@ async function planPatchWith(
     const abs = path.join(packageDir, rel);
     const record = old?.files[rel];
     const raw = readFileSync(abs);
-    // Cheap filter: a module that never says "tool" registers none (and was never patched).
-    if (!record && !raw.includes("tool")) continue;
+    // Cheap filter: a module with no `.tool` / `.add_tool` / `.mount` registers no tool (and was never
+    // patched), so it is not even parsed.
+    if (!record && !REGISTRATION_HINT.test(raw.toString("latin1"))) continue;
     const text = readSource(abs, rel);
     const tree = parsePython(text);
     const problem = firstSyntaxProblem(tree);
@@ -148,6 +155,7 @@ async function planPatchWith(
       );
     }
     const after = applyInserts(text, plan.inserts);
+    if (after !== text) compiler?.();
     if (plan.inserts.length === 0 && !record) continue;
     const inserts = mergeInserts(base, plan.inserts);
     if (applyInserts(base.original, inserts) !== after) {
@@ -217,16 +225,13 @@ async function planPatchWith(
     upToDate: ops.length === 0,
     ops,
   };
-  if (compiler) {
-    if (changes.length > 0) await verifyPlan(plan, compiler);
-    else compiler.cancel();
-  }
+  if (compiler && changes.length > 0) await verifyPlan(plan, compiler());
   return plan;
 }
 
 /** Re-parse and compile every edited file; a failure here is a bug in xaccount, and nothing is written. */
 async function verifyPlan(plan: PatchPlan, compiler: Compiler): Promise<void> {
-  const files = plan.changes.map((c) => ({ file: c.file, text: c.after }));
+  const files = plan.changes.map((c) => ({ file: c.file, original: c.before, text: c.after }));
   const reparse = reparseProblems(files);
   const fail = (f: { file: string; line: number; message: string }): never => {
     throw failure(

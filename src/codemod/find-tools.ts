@@ -44,34 +44,61 @@ export interface FoundTools {
   skipped: SkippedSite[];
 }
 
+/**
+ * Finds the tools of a module. Rather than walking every node (slow through the Node binding), it
+ * looks for the rule's attribute names in the text (`.tool`, `.add_tool`, `.mount`) and asks the tree
+ * what each hit is; hits inside comments or strings are not identifiers and fall away.
+ */
 export function findTools(root: Node, rules: ToolRules = DEFAULT_RULES): FoundTools {
   const tools = new Map<number, ToolSite>();
   const skipped: SkippedSite[] = [];
   const add = (site: ToolSite): void => {
     if (!tools.has(site.func.startIndex)) tools.set(site.func.startIndex, site);
   };
-
-  const visit = (node: Node): void => {
-    if (node.type === "decorated_definition") {
-      const def = node.childForFieldName("definition");
-      if (def?.type === "function_definition") {
-        for (const dec of node.namedChildren) {
-          if (dec.type !== "decorator") continue;
-          const expr = dec.namedChildren[0];
-          const registration = expr && toolRegistration(expr, rules);
-          if (registration) {
-            add(site(def, registration.name, "decorator"));
-            break;
-          }
-        }
-      }
-    } else if (node.type === "call" && node.parent?.type !== "decorator") {
-      visitCall(node, rules, add, skipped);
+  const names = [...rules.decoratorAttributes, ...rules.registerCalls, ...rules.mountCalls];
+  const hits = new RegExp(`\\.[ \\t]*(${names.map(escapeRegExp).join("|")})\\b`, "g");
+  const text = root.text;
+  const seenCalls = new Set<number>();
+  for (const m of text.matchAll(hits)) {
+    const nameAt = (m.index ?? 0) + m[0].length - (m[1] ?? "").length;
+    const ident = root.descendantForIndex(nameAt, nameAt + (m[1] ?? "").length);
+    const attr = ident.parent;
+    if (ident.type !== "identifier" || attr?.type !== "attribute" || attr.childForFieldName("attribute")?.startIndex !== ident.startIndex) {
+      continue;
     }
-    for (const child of node.namedChildren) visit(child);
-  };
-  visit(root);
+    const parent = attr.parent;
+    if (parent?.type === "decorator") {
+      // @x.tool
+      const def = decoratedFunction(parent);
+      if (def && toolRegistration(attr, rules)) add(site(def, undefined, "decorator"));
+    } else if (parent?.type === "call" && parent.childForFieldName("function")?.startIndex === attr.startIndex) {
+      const outer = parent.parent;
+      if (outer?.type === "decorator") {
+        // @x.tool(...)
+        const def = decoratedFunction(outer);
+        const reg = toolRegistration(parent, rules);
+        if (def && reg) add(site(def, reg.name, "decorator"));
+      } else if (outer?.type === "call" && outer.childForFieldName("function")?.startIndex === parent.startIndex) {
+        // x.tool(...)(fn)
+        if (!seenCalls.has(outer.startIndex)) visitCall(outer, rules, add, skipped);
+        seenCalls.add(outer.startIndex);
+      } else {
+        if (!seenCalls.has(parent.startIndex)) visitCall(parent, rules, add, skipped);
+        seenCalls.add(parent.startIndex);
+      }
+    }
+  }
   return { tools: [...tools.values()].sort((a, b) => a.func.startIndex - b.func.startIndex), skipped };
+}
+
+function decoratedFunction(decorator: Node): Node | undefined {
+  const dd = decorator.parent;
+  const def = dd?.type === "decorated_definition" ? dd.childForFieldName("definition") : null;
+  return def?.type === "function_definition" ? def : undefined;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function site(func: Node, registeredName: string | undefined, registration: ToolSite["registration"]): ToolSite {

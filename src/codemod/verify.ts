@@ -4,6 +4,8 @@
  * nothing is written to disk to check it.
  */
 import { spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import path from "node:path";
 import { firstSyntaxProblem, parsePython } from "./parse.js";
 
 export interface VerifyFailure {
@@ -21,23 +23,56 @@ export function reparseProblems(files: ReadonlyArray<{ file: string; text: strin
   return out;
 }
 
-// Reads {"name": source, ...} as JSON on stdin and compiles each one; prints the first error as JSON.
+// Reads {"name": [original, patched], ...} as JSON on stdin and compiles each patched text whose
+// original compiles with this Python (an older Python than the server's may not know its syntax:
+// that is no evidence against the patch). Prints the first error as JSON.
 const COMPILE_ALL = [
   "import json, sys",
   "files = json.load(sys.stdin)",
-  "for name, src in files.items():",
+  "for name, (orig, new) in files.items():",
   "    try:",
-  "        compile(src.encode('utf-8'), name, 'exec', dont_inherit=True)",
+  "        compile(orig.encode('utf-8'), name, 'exec', dont_inherit=True)",
+  "    except SyntaxError:",
+  "        continue",
+  "    try:",
+  "        compile(new.encode('utf-8'), name, 'exec', dont_inherit=True)",
   "    except SyntaxError as e:",
   "        print(json.dumps({'file': name, 'line': e.lineno or 0, 'message': str(e.msg)}))",
   "        sys.exit(3)",
 ].join("\n");
 
+/**
+ * The Python to compile with: XACCOUNT_PYTHON, else the server's own virtualenv python, else the
+ * first python3 on PATH that is not a version-manager shim (a pyenv or asdf shim costs ~0.2 s per
+ * start), else plain python3.
+ */
+export function choosePython(venvPython?: string): string {
+  if (process.env.XACCOUNT_PYTHON) return process.env.XACCOUNT_PYTHON;
+  if (venvPython) return venvPython;
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    if (!dir || /[\\/]shims$/.test(dir)) continue;
+    const candidate = path.join(dir, "python3");
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return "python3";
+}
+
 export type CompileResult = { ran: false; why: string } | { ran: true; failure?: VerifyFailure };
+
+export interface CompileInput {
+  file: string;
+  original: string;
+  text: string;
+}
 
 export interface Compiler {
   /** Compiles the files (once); resolves when Python has answered. */
-  compile(files: ReadonlyArray<{ file: string; text: string }>): Promise<CompileResult>;
+  compile(files: ReadonlyArray<CompileInput>): Promise<CompileResult>;
   /** Ends the Python process without compiling anything. */
   cancel(): void;
 }
@@ -46,7 +81,7 @@ export interface Compiler {
  * Starts Python right away, so its start-up overlaps with parsing and planning; the sources go to
  * its stdin once they are ready. `ran: false` when there is no Python to ask.
  */
-export function startCompiler(python = process.env.XACCOUNT_PYTHON ?? "python3"): Compiler {
+export function startCompiler(python = choosePython()): Compiler {
   // -I -S: isolated and no site import, which also makes the start-up quick.
   const child = spawn(python, ["-I", "-S", "-c", COMPILE_ALL], { stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
@@ -70,16 +105,17 @@ export function startCompiler(python = process.env.XACCOUNT_PYTHON ?? "python3")
   });
   return {
     compile(files) {
-      child.stdin.end(JSON.stringify(Object.fromEntries(files.map((f) => [f.file, f.text]))));
+      child.stdin.end(JSON.stringify(Object.fromEntries(files.map((f) => [f.file, [f.original, f.text]]))));
       return done;
     },
     cancel() {
       child.stdin.end("{}");
+      child.kill();
     },
   };
 }
 
 /** Compiles with `python` (python3 by default) in one go. */
-export function pythonCompile(files: ReadonlyArray<{ file: string; text: string }>, python?: string): Promise<CompileResult> {
+export function pythonCompile(files: ReadonlyArray<CompileInput>, python?: string): Promise<CompileResult> {
   return startCompiler(python).compile(files);
 }
