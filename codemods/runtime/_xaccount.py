@@ -7,6 +7,19 @@ current context, and the server's own otherwise. `cross_account` activates an ac
 one tool call.
 
 Needs only botocore and pydantic, which every FastMCP server already has. Python >= 3.10.
+
+What a patched tool looks like (`cross_account` must sit below the registration decorator, so
+the function FastMCP registers is the wrapper):
+
+    from .._xaccount import AccountId, Region, cross_account
+
+    @mcp.tool(name="ecs_resource_management")
+    @cross_account
+    async def tool(api_operation: str, account_id: AccountId = None, region: Region = None): ...
+
+`use_account(account_id, region)` is the same activation as a context manager. Configuration:
+XACCOUNT_ROLE_NAME, XACCOUNT_EXTERNAL_ID, XACCOUNT_ALLOWED_ACCOUNTS, XACCOUNT_SESSION_NAME,
+XACCOUNT_DURATION_SECONDS, read at the first call.
 """
 
 from __future__ import annotations
@@ -598,6 +611,9 @@ def active_account() -> Optional[str]:
 def _activation_for(account_id: object, region: object) -> Optional[Activation]:
     """The activation a call asks for, or None when it asks for nothing (so it inherits).
     Every check runs here, before any network call."""
+    if region == "":
+        # A tool that had its own `region` before the patch may use "" for "the default".
+        region = None
     if account_id is None and region is None:
         return None
     outer = _ACTIVE.get()

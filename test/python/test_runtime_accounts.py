@@ -345,3 +345,29 @@ def test_external_id_is_sent(xa: ModuleType, recorded_moto: RecordedMoto, monkey
     with xa.use_account(ACCOUNT_A):
         boto3.client("ecs").list_clusters()
     assert [c.get("ExternalId") for c in recorded_moto.sts_calls()] == ["ext-1234"]
+
+
+def test_two_vendored_copies_share_one_hook(xa: ModuleType, recorded_moto: RecordedMoto) -> None:
+    # Two patched servers in one process each vendor their own copy of the runtime.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("other_server._xaccount", RUNTIME_DIR / "_xaccount.py")
+    assert spec is not None and spec.loader is not None
+    other = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(other)
+    assert other._ACTIVE is xa._ACTIVE
+
+    client = boto3.client("ecs")
+    create_cluster_per_account(xa, client)
+
+    @other.cross_account
+    def tool(account_id: Optional[str] = None) -> set[str]:
+        assert xa.active_account() == account_id
+        return cluster_accounts(client.list_clusters()["clusterArns"])
+
+    assert tool(account_id=ACCOUNT_B) == {ACCOUNT_B}
+    assert tool() == {DEFAULT_ACCOUNT}
+    # Signing still goes through one hook: a property, not a property wrapping a property.
+    import botocore.signers
+
+    assert isinstance(botocore.signers.RequestSigner.__dict__["_credentials"], property)

@@ -104,7 +104,7 @@ def test_bad_configuration_is_refused_before_any_request(
     assert recorded_moto.requests() == []
 
 
-@pytest.mark.parametrize("bad", ["us-east-1.evil.com", "US-EAST-1", "us-east-1\n", "us-east", "*", "../x", ""])
+@pytest.mark.parametrize("bad", ["us-east-1.evil.com", "US-EAST-1", "us-east-1\n", "us-east", "*", "../x", " "])
 def test_hostile_regions_are_refused(xa: ModuleType, recorded_moto: RecordedMoto, bad: str) -> None:
     @xa.cross_account
     def tool(account_id: Optional[str] = None, region: Optional[str] = None) -> None:
@@ -114,6 +114,16 @@ def test_hostile_regions_are_refused(xa: ModuleType, recorded_moto: RecordedMoto
         tool(account_id=ACCOUNT_A, region=bad)
     assert caught.value.code == "invalid-region"
     assert recorded_moto.requests() == []
+
+
+def test_an_empty_region_means_the_default(xa: ModuleType) -> None:
+    # Tools that had their own `region` parameter before the patch may default it to "".
+    @xa.cross_account
+    def tool(account_id: Optional[str] = None, region: Optional[str] = None) -> str:
+        return str(boto3.client("ecs").meta.region_name)
+
+    assert tool(region="") == "us-east-1"
+    assert xa.active_account() is None
 
 
 def test_partition_comes_from_the_region() -> None:
