@@ -1,16 +1,23 @@
 /** Parsing Python with tree-sitter, and finding the first place a tree fails to parse. */
-import Parser from "tree-sitter";
-import Python from "tree-sitter-python";
+import { createRequire } from "node:module";
+import type Parser from "tree-sitter";
 
 export type Node = Parser.SyntaxNode;
 export type Tree = Parser.Tree;
 
 let parser: Parser | undefined;
 
+/**
+ * The native parser is loaded on first use, not at import: commands that never parse Python
+ * (create-role, --help) do not pay for loading it.
+ */
 function getParser(): Parser {
   if (!parser) {
-    parser = new Parser();
-    parser.setLanguage(Python as unknown as Parser.Language);
+    const require = createRequire(import.meta.url);
+    const ParserClass = require("tree-sitter") as typeof Parser;
+    const python = require("tree-sitter-python") as Parser.Language;
+    parser = new ParserClass();
+    parser.setLanguage(python);
   }
   return parser;
 }

@@ -5,20 +5,12 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { getProfile, PROFILES } from "../../codemods/index.js";
-import {
-  checkPlan,
-  locateServer,
-  planPatch,
-  planRevert,
-  writePatch,
-  writeRevert,
-  RUNTIME_FILE,
-  type LocatedServer,
-  type PatchPlan,
-  type ServerProfile,
-} from "../codemod/index.js";
+import type { LocatedServer, PatchPlan, ServerProfile } from "../codemod/index.js";
+import { RUNTIME_FILE } from "../codemod/contract.js";
 import { failure, usageError } from "../errors.js";
 import type { Io } from "../output.js";
+
+type Engine = typeof import("../codemod/index.js");
 
 interface PatchOptions {
   dryRun?: boolean;
@@ -65,13 +57,15 @@ export async function runPatch(server: string, target: string, opts: PatchOption
   if (modes.length > 1) throw usageError("bad-option", `${modes.join(" and ")} cannot be combined`, "pick one mode");
   if (opts.force && !opts.revert) throw usageError("bad-option", "--force only applies to --revert", "add --revert, or drop --force");
   const profile = getProfile(server);
-  const located = locateServer(profile, target);
-  if (opts.revert) return revert(profile, located, target, opts, io);
+  // The engine is loaded only when this command runs, so other commands start without it.
+  const engine: Engine = await import("../codemod/index.js");
+  const located = engine.locateServer(profile, target);
+  if (opts.revert) return revert(engine, profile, located, target, opts, io);
 
-  const plan = await planPatch(profile, located, { verify: !opts.check });
-  if (opts.check) return check(plan, target, opts, io);
+  const plan = await engine.planPatch(profile, located, { verify: !opts.check });
+  if (opts.check) return check(engine, plan, target, opts, io);
   const write = !opts.dryRun && !opts.diff;
-  if (write && !plan.upToDate) writePatch(plan);
+  if (write && !plan.upToDate) engine.writePatch(plan);
   if (opts.json) io.out(JSON.stringify(patchJson(plan, target, write), null, 2));
   else {
     if (opts.diff) await printDiff(plan, io);
@@ -79,8 +73,8 @@ export async function runPatch(server: string, target: string, opts: PatchOption
   }
 }
 
-async function check(plan: PatchPlan, target: string, opts: PatchOptions, io: Io): Promise<void> {
-  const verdict = await checkPlan(plan);
+async function check(engine: Engine, plan: PatchPlan, target: string, opts: PatchOptions, io: Io): Promise<void> {
+  const verdict = await engine.checkPlan(plan);
   const runtime = plan.runtime.existing ?? null;
   if (opts.json) io.out(JSON.stringify({ mode: "check", server: plan.profile.name, ...verdict, runtime }, null, 2));
   else if (verdict.patched) {
@@ -94,9 +88,9 @@ async function check(plan: PatchPlan, target: string, opts: PatchOptions, io: Io
   }
 }
 
-function revert(profile: ServerProfile, located: LocatedServer, target: string, opts: PatchOptions, io: Io): void {
-  const plan = planRevert(profile, located, { force: opts.force });
-  if (plan.wasPatched) writeRevert(plan);
+function revert(engine: Engine, profile: ServerProfile, located: LocatedServer, target: string, opts: PatchOptions, io: Io): void {
+  const plan = engine.planRevert(profile, located, { force: opts.force });
+  if (plan.wasPatched) engine.writeRevert(plan);
   if (opts.json) {
     const { restored, unchanged, missing, edited, removes, wasPatched } = plan;
     io.out(JSON.stringify({ mode: "revert", server: profile.name, packageDir: located.packageDir, wasPatched, restored, unchanged, missing, forced: edited, removed: removes }, null, 2));
