@@ -1,0 +1,54 @@
+/** Where `patch` finds the package: every kind of path the user may give. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { getProfile } from "../codemods/index.js";
+import { locateServer } from "../src/codemod/index.js";
+import { XaError } from "../src/errors.js";
+
+function makePackage(root: string, packagePath: string): string {
+  const dir = path.join(root, ...packagePath.split("/"));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, "__init__.py"), "");
+  return dir;
+}
+
+test("locates the package from a monorepo, the server folder, the package, a file in it, and a virtualenv", () => {
+  const ecs = getProfile("ecs");
+  const root = mkdtempSync(path.join(os.tmpdir(), "xa-locate-"));
+  try {
+    const server = path.join(root, "mcp", "src", "ecs-mcp-server");
+    const pkg = makePackage(server, ecs.packagePath);
+    writeFileSync(path.join(server, "pyproject.toml"), "");
+    writeFileSync(path.join(pkg, "main.py"), "");
+    for (const p of [path.join(root, "mcp"), server, pkg, path.join(pkg, "main.py"), path.join(server, "awslabs")]) {
+      const found = locateServer(ecs, p);
+      assert.equal(found.packageDir, pkg, p);
+      assert.equal(found.importRoot, server);
+      assert.equal(found.serverRoot, server);
+    }
+    const venv = path.join(root, "venv");
+    const site = path.join(venv, "lib", "python3.11", "site-packages");
+    const vpkg = makePackage(site, ecs.packagePath);
+    mkdirSync(path.join(venv, "bin"));
+    writeFileSync(path.join(venv, "bin", "python"), "");
+    for (const p of [venv, site]) {
+      const found = locateServer(ecs, p);
+      assert.equal(found.packageDir, vpkg);
+      assert.equal(found.importRoot, site);
+      assert.equal(found.venvPython, path.join(venv, "bin", "python"));
+    }
+    assert.throws(
+      () => locateServer(getProfile("iac"), venv),
+      (e: unknown) => e instanceof XaError && e.code === "wrong-server" && e.hint === `run: xaccount patch ecs ${venv}`,
+    );
+    assert.throws(
+      () => locateServer(ecs, path.join(root, "elsewhere")),
+      (e: unknown) => e instanceof XaError && e.code === "server-not-found" && e.exitCode === 2,
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
