@@ -285,10 +285,14 @@ def explain_assume_role_failure(
                 f"assumed there. Pass a region that is enabled, or activate {region} for STS in the "
                 "IAM console (Account settings > Security Token Service endpoints).",
             )
+        hint = (
+            " Lower XACCOUNT_DURATION_SECONDS to at most the role's maximum session duration, or "
+            "raise the role's MaxSessionDuration."
+            if "DurationSeconds" in aws_message
+            else ""
+        )
         return CrossAccountError(
-            "assume-role-failed",
-            f"AssumeRole into {arn} failed: {code}: {aws_message}. If it is about DurationSeconds, "
-            "lower XACCOUNT_DURATION_SECONDS to at most the role's maximum session duration.",
+            "assume-role-failed", f"AssumeRole into {arn} failed: {code}: {aws_message.rstrip('.')}.{hint}"
         )
     if isinstance(
         error,
