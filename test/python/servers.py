@@ -131,8 +131,8 @@ def install(spec: ServerSpec) -> InstalledServer:
         shutil.rmtree(venv)
     venv.parent.mkdir(parents=True, exist_ok=True)
     _run([sys.executable, "-m", "venv", venv], f"creating a venv for {spec.key}")
-    pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--prefer-binary"]
-    constraints = ["-c", lock] if lock.exists() else []
+    pip: list[str | Path] = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--prefer-binary"]
+    constraints: list[str | Path] = ["-c", lock] if lock.exists() else []
     _run([*pip, *constraints, f"{spec.distribution}=={spec.version}", *spec.pins, *CLIENT_REQUIREMENTS], f"installing {spec.key} from PyPI")
     if not lock.exists():
         # First install anywhere: record what upstream's unpinned dependencies resolved to.

@@ -203,6 +203,25 @@ def test_every_tool_has_the_parameters_per_ast(patched: Patched) -> None:
     assert not problems, "\n".join(problems)
 
 
+ARG_SECTION = re.compile(r"^\s*(Args|Arguments|Parameters):\s*$", re.MULTILINE)
+
+
+def test_docstrings_that_document_arguments_document_the_new_ones(patched: Patched) -> None:
+    assert patched.result.returncode == 0, describe(patched.result)
+    before = {(t.file, t.function): ast.get_docstring(t.node) or "" for t in tools_of(patched.pristine)}
+    documented = 0
+    for tool in tools_of(patched.copy):
+        original = before[(tool.file, tool.function)]
+        if not ARG_SECTION.search(original):
+            continue
+        documented += 1
+        doc = ast.get_docstring(tool.node) or ""
+        for extra in patched.spec.extra_params:
+            if f"{extra}:" not in original:
+                assert re.search(rf"^\s+{extra}:", doc, re.MULTILINE), f"{tool.file}:{tool.function} docstring lacks {extra}:\n{doc}"
+    assert documented, "no tool documents its arguments; the check above proved nothing"
+
+
 def test_patched_package_compiles(patched: Patched, tmp_path: Path) -> None:
     assert patched.result.returncode == 0, describe(patched.result)
     # compileall with the server's own python; bytecode goes elsewhere so the tree keeps its bytes.
@@ -302,6 +321,7 @@ def test_ecs_list_clusters_answers_from_the_requested_account(
     boto3.client("ecs").create_cluster(clusterName="xa-cluster-in-default")
 
     args = LIST_CLUSTERS_ARGS[ecs_patched.spec.version]
+    reset_recording(aws_env)
     answer = probe(
         ecs_patched.copy,
         dict(aws_env.env),
@@ -326,19 +346,34 @@ def test_ecs_list_clusters_answers_from_the_requested_account(
     assert "xa-cluster-in-a-eu" in in_a_eu["text"] and "eu-west-1" in in_a_eu["text"], in_a_eu["text"]
     assert "xa-cluster-in-default" not in in_a_eu["text"], in_a_eu["text"]
     assert cluster_arns(default_again["text"]) == cluster_arns(default["text"])
+    # At the emulator: roles assumed in A and B only (with the server's own key), and the calls without
+    # account_id signed with the server's own key.
+    requests = recorded_requests(aws_env)
+    own_key = aws_env.env["AWS_ACCESS_KEY_ID"]
+    assumed = {r["RoleArn"].split(":")[4] for r in requests if r["action"] == "AssumeRole"}
+    assert assumed == {ACCOUNT_A, ACCOUNT_B}, requests
+    assert all(r["key_id"] == own_key for r in requests if r["action"] == "AssumeRole")
+    list_keys = [r["key_id"] for r in requests if r["action"] == "ListClusters"]
+    assert list_keys.count(own_key) == 2, list_keys  # the two calls without account_id
 
 
 def test_ecs_refuses_a_malformed_account_id(ecs_patched: Patched, aws_env: MotoServer, tmp_path: Path) -> None:
     assert ecs_patched.result.returncode == 0, describe(ecs_patched.result)
     args = LIST_CLUSTERS_ARGS[ecs_patched.spec.version]
+    reset_recording(aws_env)
     answer = probe(
         ecs_patched.copy,
         dict(aws_env.env),
-        [{"name": "ecs_resource_management", "arguments": {**args, "account_id": "11111111111x"}}],
+        [
+            {"name": "ecs_resource_management", "arguments": {**args, "account_id": "11111111111x"}},
+            {"name": "ecs_resource_management", "arguments": {**args, "account_id": "1111111111111"}},
+        ],
         tmp_path,
     )
-    [call] = answer["calls"]
-    assert call["isError"], call["text"]
+    for call in answer["calls"]:
+        assert call["isError"], call["text"]
+    # Refused before any network call: the emulator saw neither an AssumeRole nor an ECS request.
+    assert [r["action"] for r in recorded_requests(aws_env)] == []
 
 
 TROUBLESHOOT_TOOL = {"1.0.0": "troubleshoot_deployment", "1.0.26": "troubleshoot_cloudformation_deployment"}
