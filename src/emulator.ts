@@ -5,6 +5,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
 export interface Moto {
   endpoint: string;
@@ -42,21 +45,26 @@ export const DUMMY_CREDENTIALS = {
 export async function startMoto(python: string, options: { env?: Record<string, string> } = {}): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
+  const recording = path.join(tmpdir(), `xaccount-moto-${process.pid}-${port}.jsonl`);
   const child: ChildProcess = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, MOTO_ENABLE_RECORDING: "True", ...options.env },
+    // Recording on (tests count requests at the emulator), into a file of this server's own rather
+    // than ./moto_recording, which every server would share and leave behind.
+    env: { ...process.env, MOTO_ENABLE_RECORDING: "True", MOTO_RECORDER_FILEPATH: recording, ...options.env },
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-      setTimeout(() => child.kill("SIGKILL"), 3000).unref();
-    });
+    if (child.exitCode === null && child.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+        setTimeout(() => child.kill("SIGKILL"), 3000).unref();
+      });
+    }
+    rmSync(recording, { force: true });
   };
   const deadline = Date.now() + 30_000;
   for (;;) {

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -46,16 +47,24 @@ class MotoServer:
 def start_moto() -> MotoServer:
     port = _free_port()
     endpoint = f"http://127.0.0.1:{port}"
+    # The server's log goes to a file, not a pipe: an unread pipe fills after some hundred requests
+    # and blocks the server. Its request recording goes to a file of its own unless the caller chose
+    # one, so servers never share (or leave behind) ./moto_recording.
+    scratch = Path(tempfile.mkdtemp(prefix="xaccount-moto-"))
+    log = open(scratch / "server.log", "wb")
+    env = {**os.environ, "MOTO_ENABLE_RECORDING": "True"}
+    env.setdefault("MOTO_RECORDER_FILEPATH", str(scratch / "recording.jsonl"))
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "MOTO_ENABLE_RECORDING": "True"},
+        stderr=log,
+        env=env,
     )
+    log.close()  # the child has its own handle
     deadline = time.monotonic() + 30
     while True:
         if process.poll() is not None:
-            err = process.stderr.read().decode() if process.stderr else ""
+            err = (scratch / "server.log").read_text(errors="replace")[-4000:]
             raise RuntimeError(f"moto server exited early:\n{err}")
         try:
             with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
