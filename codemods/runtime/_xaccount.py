@@ -109,7 +109,7 @@ def _preview(value: object) -> str:
 def check_account_id(value: object, allowed: Optional[frozenset[str]] = None) -> str:
     if not isinstance(value, str) or not _ACCOUNT_ID.fullmatch(value):
         raise CrossAccountError(
-            "invalid-account-id",
+            "account-id-invalid",
             f"account_id must be exactly 12 digits (0-9), got {_preview(value)}. "
             "Pass the bare account number, e.g. 123456789012, not an ARN or alias.",
         )
@@ -125,7 +125,7 @@ def check_account_id(value: object, allowed: Optional[frozenset[str]] = None) ->
 def check_region(value: object) -> str:
     if not isinstance(value, str) or not _REGION.fullmatch(value):
         raise CrossAccountError(
-            "invalid-region",
+            "region-invalid",
             f"region must be an AWS region code such as us-east-1, got {_preview(value)}.",
         )
     return value
@@ -168,7 +168,7 @@ _ENV_KEYS = (
 
 def _config_error(message: str) -> CrossAccountError:
     return CrossAccountError(
-        "invalid-config", message + " Fix the variable in the MCP client's server configuration."
+        "config-invalid", message + " Fix the variable in the MCP client's server configuration."
     )
 
 

@@ -50,7 +50,7 @@ def test_hostile_account_ids_are_refused_before_any_request(
 
     with pytest.raises(xa.CrossAccountError) as caught:
         tool(account_id=bad)
-    assert caught.value.code == "invalid-account-id"
+    assert caught.value.code == "account-id-invalid"
     assert "12 digits" in str(caught.value)
     assert ran == []  # the tool body never ran
     assert recorded_moto.requests() == []  # nothing at all reached the emulator
@@ -95,7 +95,7 @@ def test_bad_configuration_is_refused_before_any_request(
     with pytest.raises(xa.CrossAccountError) as caught:
         with xa.use_account(ACCOUNT_A):
             boto3.client("ecs").list_clusters()
-    assert caught.value.code == "invalid-config"
+    assert caught.value.code == "config-invalid"
     assert variable in str(caught.value)
     if shown is not None:
         assert shown in str(caught.value)
@@ -112,7 +112,7 @@ def test_hostile_regions_are_refused(xa: ModuleType, recorded_moto: RecordedMoto
 
     with pytest.raises(xa.CrossAccountError) as caught:
         tool(account_id=ACCOUNT_A, region=bad)
-    assert caught.value.code == "invalid-region"
+    assert caught.value.code == "region-invalid"
     assert recorded_moto.requests() == []
 
 
