@@ -34,6 +34,7 @@ import inspect
 import logging
 import os
 import re
+import subprocess
 import threading
 import typing
 from typing import Annotated, Any, Callable, Iterator, Optional, TypeVar
@@ -528,6 +529,37 @@ class Activation:
         return f"Activation(account_id={self.account_id!r}, region={self.region!r})"
 
 
+# Popen(args, bufsize, executable, stdin, stdout, stderr, preexec_fn, close_fds, shell, cwd, env, ...)
+_POPEN_ENV_INDEX = 10
+
+# Variables through which a child process would find the server's own identity instead of the
+# account's credentials we hand it.
+_SOURCE_IDENTITY_VARS = (
+    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_CREDENTIAL_EXPIRATION",
+)
+
+
+def child_env(activation: Activation, env: Optional[typing.Mapping[str, str]]) -> dict[str, str]:
+    """The environment of a child process started during an active call."""
+    result = dict(os.environ if env is None else env)
+    if activation.credentials is not None:
+        creds = activation.credentials.get_frozen_credentials()
+        for name in _SOURCE_IDENTITY_VARS:
+            result.pop(name, None)
+        result["AWS_ACCESS_KEY_ID"] = creds.access_key
+        result["AWS_SECRET_ACCESS_KEY"] = creds.secret_key
+        if creds.token:
+            result["AWS_SESSION_TOKEN"] = creds.token
+        else:
+            result.pop("AWS_SESSION_TOKEN", None)
+    if activation.region:
+        result["AWS_REGION"] = result["AWS_DEFAULT_REGION"] = activation.region
+    return result
+
+
 def _install_hook() -> contextvars.ContextVar[Optional[Activation]]:
     """Return the process-wide context variable, installing the hook the first time.
 
@@ -593,6 +625,24 @@ def _install_hook() -> contextvars.ContextVar[Optional[Activation]]:
         return original_submit(self, fn, *args, **kwargs)
 
     concurrent.futures.ThreadPoolExecutor.submit = submit  # type: ignore[method-assign]
+
+    # A tool may shell out to the AWS CLI (the ECS server runs `aws ecr describe-images`). A child
+    # process reads credentials from its environment, where it would find the server's own: during
+    # an active call it gets the account's credentials and region instead, and none of the variables
+    # that would point it back at the server's own identity. asyncio's subprocesses use Popen too.
+    original_popen_init = subprocess.Popen.__init__
+
+    def popen_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        activation = active.get()
+        if activation is not None and (activation.credentials is not None or activation.region):
+            if len(args) > _POPEN_ENV_INDEX:
+                args = (*args[:_POPEN_ENV_INDEX], child_env(activation, args[_POPEN_ENV_INDEX]),
+                        *args[_POPEN_ENV_INDEX + 1:])
+            else:
+                kwargs["env"] = child_env(activation, kwargs.get("env"))
+        original_popen_init(self, *args, **kwargs)
+
+    subprocess.Popen.__init__ = popen_init  # type: ignore[method-assign]
     botocore._xaccount_active = active
     return active
 

@@ -371,3 +371,35 @@ def test_two_vendored_copies_share_one_hook(xa: ModuleType, recorded_moto: Recor
     import botocore.signers
 
     assert isinstance(botocore.signers.RequestSigner.__dict__["_credentials"], property)
+
+
+CHILD_ACCOUNT = "import boto3, os; print(boto3.client('sts').get_caller_identity()['Account'], os.environ.get('AWS_REGION'))"
+
+
+def test_child_processes_run_in_the_calls_account(xa: ModuleType) -> None:
+    """A tool that shells out (the ECS server runs the AWS CLI) must not hand the child the
+    server's own identity when an account was asked for."""
+
+    @xa.cross_account
+    def shell_out(account_id: Optional[str] = None, region: Optional[str] = None) -> str:
+        # AWS_PROFILE names a profile that does not exist: the child can only succeed if the
+        # runtime replaced the server's identity variables with the account's credentials.
+        env = {**os.environ, "AWS_PROFILE": "the-servers-own"} if account_id else None
+        done = subprocess.run([sys.executable, "-c", CHILD_ACCOUNT], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    @xa.cross_account
+    async def shell_out_async(account_id: Optional[str] = None) -> str:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", CHILD_ACCOUNT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        out, err = await proc.communicate()
+        assert proc.returncode == 0, err.decode()
+        return out.decode().strip()
+
+    assert shell_out(account_id=ACCOUNT_A) == f"{ACCOUNT_A} us-east-1"
+    assert shell_out(account_id=ACCOUNT_B, region="eu-west-1") == f"{ACCOUNT_B} eu-west-1"
+    assert shell_out() == f"{DEFAULT_ACCOUNT} us-east-1"
+    assert asyncio.run(shell_out_async(account_id=ACCOUNT_B)) == f"{ACCOUNT_B} us-east-1"
+    assert asyncio.run(shell_out_async()) == f"{DEFAULT_ACCOUNT} us-east-1"
