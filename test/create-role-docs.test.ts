@@ -12,17 +12,7 @@ import * as validate from "../src/aws/validate.js";
 import { canonical, decodePolicy, planConverge, planDelete, samePolicy, type DesiredRole, type RoleState } from "../src/aws/role.js";
 import { roleTemplate } from "../src/aws/cloudformation.js";
 import { parseCreateRoleOptions } from "../src/commands/create-role.js";
-import { XaError } from "../src/errors.js";
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof XaError) return `${err.code}/${err.exitCode}`;
-    throw err;
-  }
-  return undefined;
-}
+import { codeOf } from "./helpers/errors.js";
 
 test("every action in every set is an explicit service:Action, read-only, outside iam and sts", () => {
   for (const set of SERVER_SETS) {

@@ -2,23 +2,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { XaError } from "../src/errors.js";
 import { buildPlan, parseAccounts, parseServerSpec, roleSettings, sanitizeSessionName } from "../src/smoke/plan.js";
 import { choosePython } from "../src/smoke/python.js";
 import { callIac, excusedTools, findClusterArns, parseBody, serverEnv } from "../src/smoke/server.js";
 import type { McpSession } from "../src/smoke/mcp.js";
 import { assumeRoleFix, checkAssumeRole, sourceCredentialsFix } from "../src/smoke/checks.js";
 import { failure } from "../src/errors.js";
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof XaError) return `${err.code}/${err.exitCode}`;
-    throw err;
-  }
-  return undefined;
-}
+import { codeOf } from "./helpers/errors.js";
 
 test("account ids: exactly 12 ASCII digits, deduplicated", () => {
   assert.deepEqual(parseAccounts(" 111111111111, 222222222222,111111111111 "), ["111111111111", "222222222222"]);

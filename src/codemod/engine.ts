@@ -20,24 +20,17 @@ import {
   type Manifest,
 } from "./manifest.js";
 import { firstSyntaxProblem, parsePython } from "./parse.js";
-import { planFile, type ToolStatus } from "./plan.js";
-import type { ExtraParam, ServerProfile } from "./profile.js";
+import { planFile, type ToolStatus, type ToolVerdict } from "./plan.js";
+import type { ServerProfile } from "./profile.js";
 import { decodeSource, encodeSource, sha256 } from "./source.js";
 import { choosePython, reparseProblems, startCompiler, type CompileResult, type Compiler } from "./verify.js";
 import { currentRuntime, readStamp, runtimeAction, type RuntimeAction, type RuntimeStamp } from "./vendor.js";
 import { commitFiles, type FileOp } from "./write.js";
 
-export interface ToolReport {
+/** A tool as the report shows it: the plan's verdict, and where it is. */
+export interface ToolReport extends ToolVerdict {
   /** Path relative to the package folder, "/" separators. */
   file: string;
-  name: string;
-  funcName?: string;
-  line: number;
-  /** Before this run. */
-  status: ToolStatus;
-  /** What this run adds ([] when nothing). */
-  adds: ExtraParam[];
-  reason?: string;
 }
 
 export interface FileChange {
