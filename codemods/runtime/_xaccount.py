@@ -662,11 +662,11 @@ def active_account() -> Optional[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _activation_for(account_id: object, region: object) -> Optional[Activation]:
+def _activation_for(account_id: object, region: object, sts_region: object = None) -> Optional[Activation]:
     """The activation a call asks for, or None when it asks for nothing (so it inherits).
+    `sts_region` only picks the STS endpoint (a tool's own `region` argument).
     Every check runs here, before any network call."""
     if region == "":
-        # A tool that had its own `region` before the patch may use "" for "the default".
         region = None
     if account_id is None and region is None:
         return None
@@ -678,8 +678,9 @@ def _activation_for(account_id: object, region: object) -> Optional[Activation]:
         )
     settings = current_settings()
     checked = check_account_id(account_id, settings.allowed_accounts)
-    sts_region = call_region or _source.default_region() or "us-east-1"
-    return Activation(checked, call_region, _role_credentials.get(checked, sts_region, settings))
+    hint = check_region(sts_region) if sts_region else None
+    endpoint_region = call_region or hint or _source.default_region() or "us-east-1"
+    return Activation(checked, call_region, _role_credentials.get(checked, endpoint_region, settings))
 
 
 def _needs_first_assume(activation: Optional[Activation]) -> bool:
@@ -756,12 +757,24 @@ def cross_account(fn: F) -> F:
         raise TypeError(f"@cross_account: {fn.__qualname__} has no account_id parameter")
     read_account = _argument_reader(fn, "account_id")
     read_region = _argument_reader(fn, "region")
+    # A `region` xaccount added (typed Region) moves the whole call to that region. A tool's own
+    # `region` from before the patch is the tool's business: a call without account_id must behave
+    # exactly as before, so it only picks the STS endpoint when an account is asked for.
+    # The codemod writes `region: Region = None`; with `from __future__ import annotations` that
+    # is the text "Region" (or "module.Region").
+    annotation = getattr(inspect.signature(fn).parameters.get("region"), "annotation", None)
+    ours = annotation == Region or (isinstance(annotation, str) and annotation.rsplit(".", 1)[-1] == "Region")
+
+    def activation_for(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Optional[Activation]:
+        if ours:
+            return _activation_for(read_account(args, kwargs), read_region(args, kwargs))
+        return _activation_for(read_account(args, kwargs), None, read_region(args, kwargs))
 
     if inspect.iscoroutinefunction(fn):
 
         @functools.wraps(fn)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            activation = _activation_for(read_account(args, kwargs), read_region(args, kwargs))
+            activation = activation_for(args, kwargs)
             if activation is None:
                 return await fn(*args, **kwargs)
             if _needs_first_assume(activation):
@@ -778,7 +791,7 @@ def cross_account(fn: F) -> F:
 
         @functools.wraps(fn)
         def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-            activation = _activation_for(read_account(args, kwargs), read_region(args, kwargs))
+            activation = activation_for(args, kwargs)
             if activation is None:
                 return fn(*args, **kwargs)
             _warm(activation)

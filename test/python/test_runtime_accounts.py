@@ -233,7 +233,7 @@ def test_region_applies_to_a_client_cached_for_another_region(xa: ModuleType) ->
     cached = boto3.client("ecs", region_name="us-east-1")
 
     @xa.cross_account
-    def create(name: str, account_id: Optional[str] = None, region: Optional[str] = None) -> None:
+    def create(name: str, account_id: Optional[str] = None, region: xa.Region = None) -> None:
         cached.create_cluster(clusterName=name)
 
     create("west", account_id=ACCOUNT_A, region="eu-west-1")
@@ -331,7 +331,7 @@ def test_sts_uses_the_regional_endpoint_of_the_call(xa: ModuleType, recorded_mot
     client = boto3.client("ecs")
 
     @xa.cross_account
-    def tool(account_id: Optional[str] = None, region: Optional[str] = None) -> None:
+    def tool(account_id: Optional[str] = None, region: xa.Region = None) -> None:
         client.list_clusters()
 
     tool(account_id=ACCOUNT_A, region="eu-central-1")
@@ -381,7 +381,7 @@ def test_child_processes_run_in_the_calls_account(xa: ModuleType) -> None:
     server's own identity when an account was asked for."""
 
     @xa.cross_account
-    def shell_out(account_id: Optional[str] = None, region: Optional[str] = None) -> str:
+    def shell_out(account_id: Optional[str] = None, region: xa.Region = None) -> str:
         # AWS_PROFILE names a profile that does not exist: the child can only succeed if the
         # runtime replaced the server's identity variables with the account's credentials.
         env = {**os.environ, "AWS_PROFILE": "the-servers-own"} if account_id else None
@@ -403,3 +403,20 @@ def test_child_processes_run_in_the_calls_account(xa: ModuleType) -> None:
     assert shell_out() == f"{DEFAULT_ACCOUNT} us-east-1"
     assert asyncio.run(shell_out_async(account_id=ACCOUNT_B)) == f"{ACCOUNT_B} us-east-1"
     assert asyncio.run(shell_out_async()) == f"{DEFAULT_ACCOUNT} us-east-1"
+
+
+def test_a_tools_own_region_only_picks_the_sts_endpoint(xa: ModuleType, recorded_moto: RecordedMoto) -> None:
+    """A `region` the tool had before the patch (the IaC troubleshooter's) is the tool's business: a
+    call without account_id behaves exactly as before, and with one the role is assumed there."""
+    pinned = boto3.client("ecs", region_name="us-east-1")  # e.g. a service the tool always asks in us-east-1
+
+    @xa.cross_account
+    def tool(stack: str, region: str, account_id: Optional[str] = None) -> set[str]:
+        own = boto3.client("ecs", region_name=region)
+        own.create_cluster(clusterName=stack)
+        return {arn.split(":")[3] for arn in pinned.list_clusters()["clusterArns"]}
+
+    pinned.create_cluster(clusterName="east")
+    assert tool("west", "eu-west-1") == {"us-east-1"}  # not moved to the tool's region
+    assert tool("west-a", "eu-west-1", account_id=ACCOUNT_A) == set()  # account A, still us-east-1
+    assert [c["_region"] for c in recorded_moto.sts_calls()] == ["eu-west-1"]
