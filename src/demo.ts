@@ -15,8 +15,10 @@ import { accountOfArn } from "./aws/readonly.js";
 import { findClusterArns, parseBody } from "./smoke/server.js";
 import { startMcpServer } from "./smoke/mcp.js";
 import { PACKAGE_ROOT } from "./version.js";
+import { getProfile } from "../codemods/index.js";
 
-const SERVER = { distribution: "awslabs.ecs-mcp-server", version: "0.1.37", packagePath: "awslabs/ecs_mcp_server", entryModule: "awslabs.ecs_mcp_server.main" };
+/** The real ECS server, at the newest version the test suite pins (test/python/servers.py). */
+const SERVER = { ...getProfile("ecs"), version: "0.1.37" };
 const MOTO_REQUIREMENT = "moto[server]==5.2.5";
 /** Two emulated accounts, and the cluster each one holds: different names make a wrong answer visible. */
 const ACCOUNTS: Array<{ id: string; cluster: string }> = [
