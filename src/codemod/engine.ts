@@ -11,6 +11,7 @@ import { DECORATOR, IMPORT_MARKER, MANIFEST_FILE, RUNTIME_FILE, runtimeImportMod
 import { DEFAULT_RULES, findTools } from "./find-tools.js";
 import type { LocatedServer } from "./locate.js";
 import {
+  loadManifest,
   manifestPath,
   mergeInserts,
   readManifest,
@@ -47,6 +48,8 @@ export interface PatchPlan {
   runtime: { action: RuntimeAction; shipped: RuntimeStamp; existing?: RuntimeStamp };
   manifest: Manifest;
   manifestChanged: boolean;
+  /** The package held a valid xaccount manifest before this plan. */
+  hadManifest: boolean;
   /** Nothing to write: every tool patched, runtime current, manifest up to date. */
   upToDate: boolean;
   compile?: CompileResult;
@@ -78,8 +81,8 @@ function pythonFiles(packageDir: string, skipDirs: readonly string[]): string[] 
   return out.sort();
 }
 
-function readSource(abs: string, rel: string): string {
-  const text = decodeSource(readFileSync(abs));
+function decodeOrRefuse(raw: Buffer, rel: string): string {
+  const text = decodeSource(raw);
   if (text === undefined) {
     throw usageError("source-syntax-error", `${rel}: not valid UTF-8; nothing was written`, "xaccount edits UTF-8 Python source only");
   }
@@ -91,7 +94,7 @@ export async function planPatch(
   located: LocatedServer,
   opts: { verify?: boolean } = {},
 ): Promise<PatchPlan> {
-  const old = readManifest(located.packageDir);
+  const old = loadManifest(located.packageDir);
   // Python starts at the first file that needs an edit, so its start-up overlaps with parsing
   // the rest; a run with nothing to change never starts it.
   let compiler: Compiler | undefined;
@@ -107,7 +110,7 @@ export async function planPatch(
 async function planPatchWith(
   profile: ServerProfile,
   located: LocatedServer,
-  old: Manifest | undefined,
+  old: { bytes?: Buffer; manifest?: Manifest },
   compiler: (() => Compiler) | undefined,
 ): Promise<PatchPlan> {
   const { packageDir } = located;
@@ -118,12 +121,12 @@ async function planPatchWith(
 
   for (const rel of pythonFiles(packageDir, profile.skipDirs ?? [])) {
     const abs = path.join(packageDir, rel);
-    const record = old?.files[rel];
+    const record = old.manifest?.files[rel];
     const raw = readFileSync(abs);
     // Cheap filter: a module with no `.tool` / `.add_tool` / `.mount` registers no tool (and was never
     // patched), so it is not even parsed.
     if (!record && !REGISTRATION_HINT.test(raw.toString("latin1"))) continue;
-    const text = readSource(abs, rel);
+    const text = decodeOrRefuse(raw, rel);
     const tree = parsePython(text);
     const problem = firstSyntaxProblem(tree);
     if (problem) {
@@ -195,13 +198,7 @@ async function planPatchWith(
     files: Object.fromEntries(Object.entries(records).sort(([a], [b]) => a.localeCompare(b))),
   };
   const manifestBytes = serializeManifest(manifest);
-  let oldManifestBytes: Buffer | undefined;
-  try {
-    oldManifestBytes = readFileSync(manifestPath(packageDir));
-  } catch {
-    oldManifestBytes = undefined;
-  }
-  const manifestChanged = !oldManifestBytes || !oldManifestBytes.equals(manifestBytes);
+  const manifestChanged = !old.bytes || !old.bytes.equals(manifestBytes);
 
   const ops: FileOp[] = changes.map((c) => ({ kind: "write", path: path.join(packageDir, c.file), bytes: encodeSource(c.after) }));
   if (action === "add" || action === "replace") ops.push({ kind: "write", path: runtimePath, bytes: shipped.vendored, mode: 0o644 });
@@ -215,6 +212,7 @@ async function planPatchWith(
     runtime: existing ? { action, shipped: shipped.stamp, existing } : { action, shipped: shipped.stamp },
     manifest,
     manifestChanged,
+    hadManifest: old.manifest !== undefined,
     upToDate: ops.length === 0,
     ops,
   };
@@ -250,7 +248,7 @@ export interface CheckResult {
 }
 
 /** The --check verdict: every tool patched, runtime present and current, manifest present. */
-export async function checkPlan(plan: PatchPlan): Promise<CheckResult> {
+export function checkPlan(plan: PatchPlan): CheckResult {
   const problems: string[] = [];
   for (const t of plan.tools) {
     if (t.status === "unpatched") problems.push(`${t.file}:${t.line}: tool ${t.name} is not patched (lacks ${t.adds.join(", ")})`);
@@ -265,7 +263,7 @@ export async function checkPlan(plan: PatchPlan): Promise<CheckResult> {
       `${RUNTIME_FILE} is stale (${existing ? `from xaccount ${existing.version}` : "no valid header"}; this xaccount ships ${shipped.version} sha256=${shipped.sha256.slice(0, 12)})`,
     );
   }
-  if (!readManifest(plan.located.packageDir)) problems.push(`${MANIFEST_FILE} is missing: --revert would not know the original bytes`);
+  if (!plan.hadManifest) problems.push(`${MANIFEST_FILE} is missing: --revert would not know the original bytes`);
   return {
     packageDir: plan.located.packageDir,
     patched: problems.length === 0,

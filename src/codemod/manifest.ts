@@ -8,7 +8,6 @@ import path from "node:path";
 import { applyInserts, patchedRanges, type Insert } from "./apply.js";
 import { MANIFEST_FILE } from "./contract.js";
 import type { RuntimeStamp } from "./vendor.js";
-import { sha256 } from "./source.js";
 
 export interface FileRecord {
   originalSha256: string;
@@ -32,19 +31,24 @@ export function manifestPath(packageDir: string): string {
   return path.join(packageDir, MANIFEST_FILE);
 }
 
+/** The manifest file's bytes (to tell whether a new one differs) and what they parse to, if an xaccount manifest. */
+export function loadManifest(packageDir: string): { bytes?: Buffer; manifest?: Manifest } {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(manifestPath(packageDir));
+  } catch {
+    return {};
+  }
+  try {
+    const m = JSON.parse(bytes.toString("utf8")) as Manifest;
+    return m.tool === "xaccount" && m.files ? { bytes, manifest: m } : { bytes };
+  } catch {
+    return { bytes };
+  }
+}
+
 export function readManifest(packageDir: string): Manifest | undefined {
-  let raw: string;
-  try {
-    raw = readFileSync(manifestPath(packageDir), "utf8");
-  } catch {
-    return undefined;
-  }
-  try {
-    const m = JSON.parse(raw) as Manifest;
-    return m.tool === "xaccount" && m.files ? m : undefined;
-  } catch {
-    return undefined;
-  }
+  return loadManifest(packageDir).manifest;
 }
 
 export function serializeManifest(m: Manifest): Buffer {
@@ -79,7 +83,7 @@ export function rebase(current: string, record: FileRecord | undefined, hasMarks
   const patched = patchedText(record);
   const ranges = patchedRanges(record.inserts);
   let mapped: Array<{ start: number; text: string }>;
-  if (sha256(current) === record.patchedSha256 && patched === current) {
+  if (patched === current) {
     mapped = ranges.map((r) => ({ start: r.start, text: r.text }));
   } else {
     if (!diffLines) return { kind: "conflict", detail: "changed since the patch (no line diff available to place the earlier insertions)" };

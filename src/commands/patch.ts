@@ -73,8 +73,8 @@ export async function runPatch(server: string, target: string, opts: PatchOption
   }
 }
 
-async function check(engine: Engine, plan: PatchPlan, target: string, opts: PatchOptions, io: Io): Promise<void> {
-  const verdict = await engine.checkPlan(plan);
+function check(engine: Engine, plan: PatchPlan, target: string, opts: PatchOptions, io: Io): void {
+  const verdict = engine.checkPlan(plan);
   const runtime = plan.runtime.existing ?? null;
   if (opts.json) io.out(JSON.stringify({ mode: "check", server: plan.profile.name, ...verdict, runtime }, null, 2));
   else if (verdict.patched) {
