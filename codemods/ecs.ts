@@ -12,12 +12,6 @@ export const ecs: ServerProfile = {
   extraParams: ["account_id", "region"],
   // CloudFormation templates, no Python.
   skipDirs: ["templates"],
-  clientEnv: {
-    AWS_REGION: "us-east-1",
-    XACCOUNT_ROLE_NAME: "McpReadOnlyRole",
-    XACCOUNT_ALLOWED_ACCOUNTS: "111111111111,222222222222",
-    FASTMCP_LOG_LEVEL: "ERROR",
-  },
   notes: [
     "the server caches boto3 clients per service for the life of the process; the runtime redirects them per call",
     "the aws_knowledge_* tools come from a remote MCP server (mounted proxy) and take no account_id",

@@ -10,12 +10,6 @@ export const iac: ServerProfile = {
   entryModule: "awslabs.aws_iac_mcp_server.server",
   // Tools that need a region already take one (troubleshoot_cloudformation_deployment).
   extraParams: ["account_id"],
-  clientEnv: {
-    AWS_REGION: "us-east-1",
-    XACCOUNT_ROLE_NAME: "McpReadOnlyRole",
-    XACCOUNT_ALLOWED_ACCOUNTS: "111111111111,222222222222",
-    FASTMCP_LOG_LEVEL: "ERROR",
-  },
   notes: [
     "server.py uses `from __future__ import annotations`; the runtime resolves the patched signatures for FastMCP",
     "read_iac_documentation_page is proxied from the remote AWS Knowledge MCP server and takes no account_id",

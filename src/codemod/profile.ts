@@ -19,8 +19,6 @@ export interface ServerProfile {
   extraParams: readonly ExtraParam[];
   /** Folders (relative to the package) that hold no tool code, never scanned. */
   skipDirs?: readonly string[];
-  /** Environment for the MCP client configuration printed after a patch (XACCOUNT_* and the like). */
-  clientEnv: Readonly<Record<string, string>>;
   /** Known hazards of this server, printed with the next steps (client caches, sessions, proxies). */
   notes?: readonly string[];
 }

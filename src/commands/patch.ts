@@ -113,11 +113,19 @@ function countLine(plan: PatchPlan): string {
   return `${patched} tool(s) patched${skipped ? `, ${skipped} skipped` : ""}`;
 }
 
+/** The runtime's settings, the same for every server, as a starting point for the MCP client configuration. */
+const CLIENT_ENV: Readonly<Record<string, string>> = {
+  AWS_REGION: "us-east-1",
+  XACCOUNT_ROLE_NAME: "McpReadOnlyRole",
+  XACCOUNT_ALLOWED_ACCOUNTS: "111111111111,222222222222",
+  FASTMCP_LOG_LEVEL: "ERROR",
+};
+
 export function nextSteps(plan: PatchPlan): { start: string; mcpServers: Record<string, unknown> } {
   const { located, profile } = plan;
   const python = located.venvPython ?? "python3";
   const env: Record<string, string> = located.venvPython ? {} : { PYTHONPATH: located.importRoot };
-  Object.assign(env, profile.clientEnv);
+  Object.assign(env, CLIENT_ENV);
   const start = located.venvPython
     ? `${python} -m ${profile.entryModule}`
     : `cd ${located.importRoot} && ${python} -m ${profile.entryModule}`;
