@@ -2,7 +2,6 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { failure } from "../errors.js";
 import type { Io } from "../output.js";
-import { codemodApi } from "../smoke/codemod-api.js";
 import { buildPlan, type SmokeOptions } from "../smoke/plan.js";
 import { formatSummary, progressHooks, toJson } from "../smoke/report.js";
 import { runSmokeTest } from "../smoke/run.js";
@@ -62,7 +61,7 @@ export async function runTestCommand(options: TestOptions, io: Io): Promise<void
   try {
     report = await runSmokeTest(
       plan,
-      { env: process.env, codemodApi, serverTimeoutMs: options.timeout * 1000 },
+      { env: process.env, serverTimeoutMs: options.timeout * 1000 },
       progress,
     );
   } finally {

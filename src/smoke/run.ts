@@ -6,7 +6,6 @@
 import { configuredRegion, type StackSummary } from "../aws/readonly.js";
 import type { AssumedRole } from "../aws/sts.js";
 import { checkAssumeRole, checkIdentity, checkListClusters, checkListStacks, skipped, type CheckResult } from "./checks.js";
-import type { CodemodApi } from "./codemod-api.js";
 import type { SmokePlan } from "./plan.js";
 import { runServerChecks, callName, type AccountFacts, type CheckHooks } from "./server.js";
 
@@ -21,7 +20,6 @@ export interface SmokeReport {
 
 export interface RunContext {
   env: NodeJS.ProcessEnv;
-  codemodApi: (kind: "ecs" | "iac") => Promise<CodemodApi>;
   serverTimeoutMs: number;
 }
 
@@ -94,7 +92,6 @@ export async function runSmokeTest(plan: SmokePlan, ctx: RunContext, hooks: Chec
       const results = await runServerChecks(
         {
           spec: plan.server,
-          api: await ctx.codemodApi(plan.server.kind),
           python: plan.python,
           role: plan.role,
           region: home,

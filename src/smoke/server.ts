@@ -5,7 +5,8 @@
  */
 import { accountOfArn, type StackSummary } from "../aws/readonly.js";
 import { describeError, skipped, timed, type CheckResult } from "./checks.js";
-import type { CodemodApi, LocatedServer, PatchVerdict } from "./codemod-api.js";
+import { getProfile } from "../../codemods/index.js";
+import type { CheckResult as PatchVerdict, LocatedServer } from "../codemod/index.js";
 import { lastLines, startMcpServer, type McpSession, type McpTool } from "./mcp.js";
 import { choosePython } from "./python.js";
 import type { RoleSettings, ServerSpec } from "./plan.js";
@@ -20,7 +21,6 @@ export interface AccountFacts {
 
 export interface ServerCheckInput {
   spec: ServerSpec;
-  api: CodemodApi;
   python: string | undefined;
   role: RoleSettings;
   /** The region the server's calls go to (the first of --regions). */
@@ -37,10 +37,13 @@ export interface CheckHooks {
 }
 
 export async function runServerChecks(input: ServerCheckInput, hooks: CheckHooks): Promise<CheckResult[]> {
-  const { spec, api } = input;
+  const { spec } = input;
+  const profile = getProfile(spec.kind);
+  // Loaded here, not at start-up: a test without --server never loads the engine.
+  const engine = await import("../codemod/index.js");
   const results: CheckResult[] = [];
   const emit = hooks.start;
-  const record = (_name: string, result: CheckResult): void => {
+  const record = (result: CheckResult): void => {
     results.push(result);
     hooks.done(result);
   };
@@ -48,29 +51,31 @@ export async function runServerChecks(input: ServerCheckInput, hooks: CheckHooks
 
   const patchName = `${spec.kind} server at ${spec.path} is fully patched`;
   emit(patchName);
-  const patch = await timed<{ verdict: PatchVerdict; located: LocatedServer }>(
+  // Kept whether or not the check passes: the server is started even when unpatched.
+  const found: { located?: LocatedServer; verdict?: PatchVerdict } = {};
+  const patch = await timed(
     patchName,
     async () => {
-      const located = await api.locate(spec.path);
-      const verdict = await api.check(spec.path);
+      const located = (found.located = engine.locateServer(profile, spec.path));
+      const verdict = (found.verdict = engine.checkPlan(await engine.planPatch(profile, located, { verify: false })));
       const counts = countBy(verdict.tools.map((t) => t.status));
       const summary = `${counts.patched ?? 0} patched, ${counts.unpatched ?? 0} unpatched, ${counts.skipped ?? 0} skipped tool(s) in ${verdict.packageDir}`;
       if (!verdict.patched || verdict.problems.length > 0) {
         const problems = verdict.problems.length ? `; ${verdict.problems.slice(0, 5).join("; ")}` : "";
-        return { ok: false, detail: `not fully patched: ${summary}${problems}`, fix: fixPatch, value: { verdict, located } };
+        return { ok: false, detail: `not fully patched: ${summary}${problems}`, fix: fixPatch };
       }
-      return { ok: true, detail: summary, value: { verdict, located } };
+      return { ok: true, detail: summary };
     },
     (err) => `check the path: ${describeError(err)}; --server takes a checkout, the server folder, the package folder or a virtualenv`,
   );
-  record(patchName, patch.result);
+  record(patch.result);
   // Start the server even when unpatched: the next checks then say what a client would see.
-  const located = patch.value?.located ?? (await api.locate(spec.path).catch(() => undefined));
-  const excused = excusedTools((patch.value?.verdict.tools ?? []).filter((t) => t.status === "skipped").map((t) => t.name));
+  const { located, verdict } = found;
+  const excused = excusedTools((verdict?.tools ?? []).filter((t) => t.status === "skipped").map((t) => t.name));
 
-  const startName = `server starts over MCP stdio (python -m ${api.profile.entryModule})`;
+  const startName = `server starts over MCP stdio (python -m ${profile.entryModule})`;
   if (!located) {
-    record(startName, skipped(startName, "the server's package was not found"));
+    record(skipped(startName, "the server's package was not found"));
     return results;
   }
   const choice = choosePython({
@@ -86,7 +91,7 @@ export async function runServerChecks(input: ServerCheckInput, hooks: CheckHooks
     async () => {
       session = await startMcpServer({
         python: choice.python,
-        module: api.profile.entryModule,
+        module: profile.entryModule,
         cwd: located.importRoot,
         env: serverEnv(input.baseEnv, located.importRoot, input.role, input.region),
         timeoutMs: input.timeoutMs,
@@ -94,17 +99,17 @@ export async function runServerChecks(input: ServerCheckInput, hooks: CheckHooks
       return { ok: true, detail: `${session.tools.length} tool(s), python ${choice.python} (${choice.reason})`, value: session };
     },
     (err) =>
-      `make the server start by hand: cd ${located.importRoot} && ${choice.python} -m ${api.profile.entryModule}` +
+      `make the server start by hand: cd ${located.importRoot} && ${choice.python} -m ${profile.entryModule}` +
       (input.python ? "" : `; pass --python <the server's virtualenv python> if ${choice.python} lacks its dependencies`) +
       (/ModuleNotFoundError|No module named/.test(describeError(err)) ? " (a module is missing: install the server into that Python)" : ""),
   );
-  record(startName, started.result);
+  record(started.result);
   const schemaName = "every tool's input schema has account_id";
   if (!started.value) {
-    record(schemaName, skipped(schemaName, "the server did not start"));
+    record(skipped(schemaName, "the server did not start"));
     for (const a of input.accounts) {
-      const n = callName(api.profile.name, a.accountId);
-      record(n, skipped(n, "the server did not start"));
+      const n = callName(profile.name, a.accountId);
+      record(skipped(n, "the server did not start"));
     }
     return results;
   }
@@ -124,15 +129,15 @@ export async function runServerChecks(input: ServerCheckInput, hooks: CheckHooks
       },
       () => fixPatch,
     );
-    record(schemaName, schema.result);
+    record(schema.result);
 
     for (const facts of input.accounts) {
-      const n = callName(api.profile.name, facts.accountId);
+      const n = callName(profile.name, facts.accountId);
       emit(n);
       const others = input.accounts.filter((a) => a.accountId !== facts.accountId);
-      const check = api.profile.name === "iac" ? () => callIac(server, facts, others) : () => callEcs(server, facts);
+      const check = profile.name === "iac" ? () => callIac(server, facts, others) : () => callEcs(server, facts);
       const r = await timed(n, check, (err) => `the tool call failed: ${describeError(err)}; see the server's stderr:\n${lastLines(server.stderrTail(), 8)}`);
-      record(n, r.result);
+      record(r.result);
     }
   } finally {
     await server.close();
