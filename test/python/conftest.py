@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import socket
 import subprocess
@@ -10,7 +12,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator, Mapping
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -43,17 +46,55 @@ class MotoServer:
     def reset(self) -> None:
         urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST"))
 
+    def reset_recording(self) -> None:
+        urllib.request.urlopen(
+            urllib.request.Request(f"{self.endpoint}/moto-api/recorder/reset-recording", method="POST")
+        )
 
-def start_moto() -> MotoServer:
+    def requests(self) -> list[dict[str, Any]]:
+        """Every request moto's recorder holds (since the last reset_recording), as it stored them."""
+        with urllib.request.urlopen(f"{self.endpoint}/moto-api/recorder/download-recording") as res:
+            lines = res.read().decode().splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def calls(self) -> list[dict[str, str]]:
+        """Each recorded AWS request: its form fields, plus `_action` (the form's Action, or the JSON
+        protocol's X-Amz-Target) and the `_key_id` and `_region` it was signed with."""
+        calls = []
+        for entry in self.requests():
+            body = str(entry.get("body") or "")
+            if entry.get("body_encoded"):
+                body = base64.b64decode(body).decode(errors="replace")
+            fields = {k: v[0] for k, v in parse_qs(body).items()}
+            headers = entry.get("headers") or {}
+            target = str(headers.get("X-Amz-Target", ""))
+            action = fields.get("Action") or target.rsplit(".", 1)[-1]
+            if not action:
+                continue
+            auth = str(headers.get("Authorization", ""))
+            scope = auth.split("Credential=", 1)[1].split("/") if "Credential=" in auth else ["", "", ""]
+            calls.append({**fields, "_action": action, "_key_id": scope[0], "_region": scope[2]})
+        return calls
+
+    def sts_calls(self, action: str = "AssumeRole") -> list[dict[str, str]]:
+        return [call for call in self.calls() if call["_action"] == action]
+
+
+def start_moto(extra_env: Mapping[str, str] | None = None) -> MotoServer:
+    """moto's server with its request recorder on; `extra_env` adds to (or overrides) its environment."""
     port = _free_port()
     endpoint = f"http://127.0.0.1:{port}"
     # The server's log goes to a file, not a pipe: an unread pipe fills after some hundred requests
-    # and blocks the server. Its request recording goes to a file of its own unless the caller chose
-    # one, so servers never share (or leave behind) ./moto_recording.
+    # and blocks the server. Its request recording goes to a file of its own, so servers never share
+    # (or leave behind) ./moto_recording.
     scratch = Path(tempfile.mkdtemp(prefix="xaccount-moto-"))
     log = open(scratch / "server.log", "wb")
-    env = {**os.environ, "MOTO_ENABLE_RECORDING": "True"}
-    env.setdefault("MOTO_RECORDER_FILEPATH", str(scratch / "recording.jsonl"))
+    env = {
+        **os.environ,
+        "MOTO_ENABLE_RECORDING": "True",
+        "MOTO_RECORDER_FILEPATH": str(scratch / "recording.jsonl"),
+        **(extra_env or {}),
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,

@@ -22,13 +22,12 @@ import boto3
 import botocore.session
 import pytest
 
-from conftest import RUNTIME_DIR
+from conftest import RUNTIME_DIR, MotoServer
 from runtime_support import (  # noqa: F401  (fixtures)
     ACCOUNT_A,
     ACCOUNT_B,
     ACCOUNT_C,
     DEFAULT_ACCOUNT,
-    RecordedMoto,
     recorded_moto,
     xa,
 )
@@ -53,7 +52,7 @@ CLIENT_FACTORIES: dict[str, Callable[[], Any]] = {
 }
 
 
-def test_client_cached_before_any_call_follows_each_call(xa: ModuleType, recorded_moto: RecordedMoto) -> None:
+def test_client_cached_before_any_call_follows_each_call(xa: ModuleType, recorded_moto: MotoServer) -> None:
     client = boto3.client("ecs")  # like the ECS server's per-service client cache
 
     @xa.cross_account
@@ -93,7 +92,7 @@ def test_clients_made_inside_the_call_follow_it(xa: ModuleType, factory: str) ->
         assert asyncio.run(list_clusters(account_id=account)) == {account or DEFAULT_ACCOUNT}
 
 
-def test_client_created_before_the_runtime_is_imported(recorded_moto: RecordedMoto, tmp_path: Any) -> None:
+def test_client_created_before_the_runtime_is_imported(recorded_moto: MotoServer, tmp_path: Any) -> None:
     # A fresh interpreter, so the client really exists before the hook is installed.
     script = textwrap.dedent(
         f"""
@@ -163,7 +162,7 @@ def test_threads_with_their_own_context_never_cross_accounts(xa: ModuleType) -> 
     assert results == [{accounts[i % 4] or DEFAULT_ACCOUNT} for i in range(50)]
 
 
-def test_one_assume_role_per_account_for_a_hundred_calls(xa: ModuleType, recorded_moto: RecordedMoto) -> None:
+def test_one_assume_role_per_account_for_a_hundred_calls(xa: ModuleType, recorded_moto: MotoServer) -> None:
     client = boto3.client("ecs")
 
     @xa.cross_account
@@ -277,7 +276,7 @@ def test_region_changes_endpoint_and_signing_region(xa: ModuleType, monkeypatch:
     ]
 
 
-def test_credentials_near_expiry_are_refreshed(xa: ModuleType, recorded_moto: RecordedMoto) -> None:
+def test_credentials_near_expiry_are_refreshed(xa: ModuleType, recorded_moto: MotoServer) -> None:
     client = boto3.client("ecs")
     create_cluster_per_account(xa, client)
 
@@ -305,7 +304,7 @@ def test_credentials_near_expiry_are_refreshed(xa: ModuleType, recorded_moto: Re
     assert len(recorded_moto.sts_calls()) == 2
 
 
-def test_short_sessions_are_not_reassumed_on_every_call(xa: ModuleType, recorded_moto: RecordedMoto,
+def test_short_sessions_are_not_reassumed_on_every_call(xa: ModuleType, recorded_moto: MotoServer,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     # 900 s is within botocore's default 15-minute refresh window: without scaled windows every
     # call would assume the role again.
@@ -327,7 +326,7 @@ def test_short_sessions_are_not_reassumed_on_every_call(xa: ModuleType, recorded
     assert calls[0]["RoleSessionName"] == "claude-via-mcp-ecs"
 
 
-def test_sts_uses_the_regional_endpoint_of_the_call(xa: ModuleType, recorded_moto: RecordedMoto) -> None:
+def test_sts_uses_the_regional_endpoint_of_the_call(xa: ModuleType, recorded_moto: MotoServer) -> None:
     client = boto3.client("ecs")
 
     @xa.cross_account
@@ -340,14 +339,14 @@ def test_sts_uses_the_regional_endpoint_of_the_call(xa: ModuleType, recorded_mot
     assert regions == ["eu-central-1", "us-east-1"]
 
 
-def test_external_id_is_sent(xa: ModuleType, recorded_moto: RecordedMoto, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_external_id_is_sent(xa: ModuleType, recorded_moto: MotoServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XACCOUNT_EXTERNAL_ID", "ext-1234")
     with xa.use_account(ACCOUNT_A):
         boto3.client("ecs").list_clusters()
     assert [c.get("ExternalId") for c in recorded_moto.sts_calls()] == ["ext-1234"]
 
 
-def test_two_vendored_copies_share_one_hook(xa: ModuleType, recorded_moto: RecordedMoto) -> None:
+def test_two_vendored_copies_share_one_hook(xa: ModuleType, recorded_moto: MotoServer) -> None:
     # Two patched servers in one process each vendor their own copy of the runtime.
     import importlib.util
 
@@ -405,7 +404,7 @@ def test_child_processes_run_in_the_calls_account(xa: ModuleType) -> None:
     assert asyncio.run(shell_out_async()) == f"{DEFAULT_ACCOUNT} us-east-1"
 
 
-def test_a_tools_own_region_only_picks_the_sts_endpoint(xa: ModuleType, recorded_moto: RecordedMoto) -> None:
+def test_a_tools_own_region_only_picks_the_sts_endpoint(xa: ModuleType, recorded_moto: MotoServer) -> None:
     """A `region` the tool had before the patch (the IaC troubleshooter's) is the tool's business: a
     call without account_id behaves exactly as before, and with one the role is assumed there."""
     pinned = boto3.client("ecs", region_name="us-east-1")  # e.g. a service the tool always asks in us-east-1

@@ -18,18 +18,18 @@ from typing import Any, Iterator, Optional
 import boto3
 import pytest
 
-from conftest import stop_moto
-from runtime_support import ACCOUNT_A, RecordedMoto, recorded_moto, start_recorded_moto, xa  # noqa: F401
+from conftest import MotoServer, start_moto, stop_moto
+from runtime_support import ACCOUNT_A, recorded_moto, xa  # noqa: F401
 
 SECRET_KEY = "SeCrEtKeY0123456789abcdefSECRET"
 EXTERNAL_ID = "ExternalIdSECRET-42"
 
 
 @pytest.fixture(scope="module")
-def enforcing_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RecordedMoto, str, str]]:
+def enforcing_moto() -> Iterator[tuple[MotoServer, str, str]]:
     """moto checking IAM: the first 2 requests (creating a user and its key) are free, every later one
     needs credentials moto knows and a policy that allows the action."""
-    server = start_recorded_moto(tmp_path_factory.mktemp("moto-iam"), {"INITIAL_NO_AUTH_ACTION_COUNT": "2"})
+    server = start_moto({"INITIAL_NO_AUTH_ACTION_COUNT": "2"})
     try:
         iam = boto3.client(
             "iam", endpoint_url=server.endpoint, region_name="us-east-1",
@@ -65,7 +65,7 @@ def assert_no_secret(text: str, *secrets: str) -> None:
 
 
 def test_access_denied_names_role_caller_and_fix(
-    xa: ModuleType, enforcing_moto: tuple[RecordedMoto, str, str], monkeypatch: pytest.MonkeyPatch,
+    xa: ModuleType, enforcing_moto: tuple[MotoServer, str, str], monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     server, key_id, secret = enforcing_moto
@@ -86,7 +86,7 @@ def test_access_denied_names_role_caller_and_fix(
 
 
 def test_rejected_source_credentials_get_their_own_message(
-    xa: ModuleType, enforcing_moto: tuple[RecordedMoto, str, str], monkeypatch: pytest.MonkeyPatch
+    xa: ModuleType, enforcing_moto: tuple[MotoServer, str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server, _, _ = enforcing_moto
     use_endpoint(xa, monkeypatch, server.endpoint, "AKIAUNKNOWNKEY000000", SECRET_KEY)

@@ -12,7 +12,8 @@ import boto3
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from runtime_support import ACCOUNT_A, ACCOUNT_B, RecordedMoto, recorded_moto, xa  # noqa: F401
+from conftest import MotoServer
+from runtime_support import ACCOUNT_A, ACCOUNT_B, recorded_moto, xa  # noqa: F401
 
 HOSTILE_IDS = [
     "123456789012:role/Admin",
@@ -39,7 +40,7 @@ HOSTILE_IDS = [
 
 @pytest.mark.parametrize("bad", HOSTILE_IDS, ids=[repr(b) for b in HOSTILE_IDS])
 def test_hostile_account_ids_are_refused_before_any_request(
-    xa: ModuleType, recorded_moto: RecordedMoto, bad: Any
+    xa: ModuleType, recorded_moto: MotoServer, bad: Any
 ) -> None:
     ran = []
 
@@ -57,7 +58,7 @@ def test_hostile_account_ids_are_refused_before_any_request(
 
 
 def test_an_account_outside_the_allowlist_is_refused(
-    xa: ModuleType, recorded_moto: RecordedMoto, monkeypatch: pytest.MonkeyPatch
+    xa: ModuleType, recorded_moto: MotoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XACCOUNT_ALLOWED_ACCOUNTS", f"{ACCOUNT_A}, 444444444444")
 
@@ -88,7 +89,7 @@ def test_an_account_outside_the_allowlist_is_refused(
     ],
 )
 def test_bad_configuration_is_refused_before_any_request(
-    xa: ModuleType, recorded_moto: RecordedMoto, monkeypatch: pytest.MonkeyPatch,
+    xa: ModuleType, recorded_moto: MotoServer, monkeypatch: pytest.MonkeyPatch,
     variable: str, value: str, shown: Optional[str],
 ) -> None:
     monkeypatch.setenv(variable, value)
@@ -105,7 +106,7 @@ def test_bad_configuration_is_refused_before_any_request(
 
 
 @pytest.mark.parametrize("bad", ["us-east-1.evil.com", "US-EAST-1", "us-east-1\n", "us-east", "*", "../x", " "])
-def test_hostile_regions_are_refused(xa: ModuleType, recorded_moto: RecordedMoto, bad: str) -> None:
+def test_hostile_regions_are_refused(xa: ModuleType, recorded_moto: MotoServer, bad: str) -> None:
     @xa.cross_account
     def tool(account_id: Optional[str] = None, region: Optional[str] = None) -> None:
         boto3.client("ecs").list_clusters()
