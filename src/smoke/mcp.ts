@@ -2,8 +2,6 @@
  * Starts a server over MCP stdio with the official SDK's client, as an MCP host would, so the check
  * sees what a model would see: the listed tools with their input schemas, and real tool results.
  */
-import type { ChildProcess } from "node:child_process";
-
 export interface McpTool {
   name: string;
   inputSchema: { properties?: Record<string, unknown>; required?: string[] };
@@ -47,11 +45,9 @@ export async function startMcpServer(launch: ServerLaunch): Promise<McpSession> 
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const client = new Client({ name: "xaccount-test", version: "1" });
+  // The SDK's transport closes stdin, then sends SIGTERM and SIGKILL to a server that does not exit.
   const close = async (): Promise<void> => {
     await client.close().catch(() => undefined);
-    // The SDK closes stdin and waits; a server that ignores it must not outlive the check.
-    const child = (transport as unknown as { _process?: ChildProcess })._process;
-    if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   };
   try {
     await client.connect(transport, { timeout: launch.timeoutMs });
