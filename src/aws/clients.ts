@@ -33,35 +33,38 @@ function quietSdk(): void {
  */
 const quietLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
-async function resolveRegion<C extends { config: { region: () => Promise<string> } }>(
-  make: (region: string | undefined) => C,
-  region: string | undefined,
+interface ClientConfig {
+  region?: string | undefined;
+  profile?: string | undefined;
+  credentials?: AwsCredentialIdentity | undefined;
+  logger?: typeof quietLogger;
+}
+
+/**
+ * Any SDK client for `target`, quiet. Without a region in the target, the default chain's (env, profile)
+ * is used if there is one, else FALLBACK_REGION: IAM and STS work from any region of the partition.
+ */
+export async function sdkClient<C extends { config: { region: () => Promise<string> } }>(
+  Client: new (config: ClientConfig) => C,
+  target: AwsTarget,
 ): Promise<C> {
-  const client = make(region);
-  if (region) return client;
+  quietSdk();
+  const make = (region: string | undefined): C =>
+    new Client({ region, profile: target.profile, credentials: target.credentials, logger: quietLogger });
+  const client = make(target.region);
+  if (target.region) return client;
   try {
     await client.config.region();
     return client;
   } catch {
-    // No region in env or profile: IAM and STS work from any region of the partition.
     return make(FALLBACK_REGION);
   }
 }
 
 export async function stsClient(target: AwsTarget): Promise<STSClient> {
-  quietSdk();
-  const { STSClient } = await import("@aws-sdk/client-sts");
-  return resolveRegion(
-    (region) => new STSClient({ region, profile: target.profile, credentials: target.credentials, logger: quietLogger }),
-    target.region,
-  );
+  return sdkClient((await import("@aws-sdk/client-sts")).STSClient, target);
 }
 
 export async function iamClient(target: AwsTarget): Promise<IAMClient> {
-  quietSdk();
-  const { IAMClient } = await import("@aws-sdk/client-iam");
-  return resolveRegion(
-    (region) => new IAMClient({ region, profile: target.profile, credentials: target.credentials, logger: quietLogger }),
-    target.region,
-  );
+  return sdkClient((await import("@aws-sdk/client-iam")).IAMClient, target);
 }
