@@ -13,18 +13,13 @@ Prints figures; asserts nothing (the tests do).
 
 from __future__ import annotations
 
-import base64
 import gc
-import json
 import os
 import statistics
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Optional
-from urllib.parse import parse_qs
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "test" / "python"), str(ROOT / "codemods" / "runtime")]
@@ -32,8 +27,7 @@ sys.path[:0] = [str(ROOT / "test" / "python"), str(ROOT / "codemods" / "runtime"
 import boto3  # noqa: E402
 from botocore.awsrequest import AWSResponse  # noqa: E402
 
-from conftest import start_moto, stop_moto  # noqa: E402
-from runtime_support import drain_stderr  # noqa: E402
+from conftest import start_moto, stop_moto  # noqa: E402  (not runtime_support: it imports the runtime)
 
 ITERATIONS = 3000
 SERIES = 5
@@ -77,24 +71,6 @@ def _pct(series: list[list[float]], p: float) -> float:
     return statistics.median(per_series) if p == 50 else min(per_series)
 
 
-def _assume_role_count(endpoint: str) -> int:
-    with urllib.request.urlopen(f"{endpoint}/moto-api/recorder/download-recording") as res:
-        lines = res.read().decode().splitlines()
-    count = 0
-    for line in lines:
-        entry = json.loads(line)
-        body = entry.get("body") or ""
-        if entry.get("body_encoded"):
-            body = base64.b64decode(body).decode(errors="replace")
-        if parse_qs(body).get("Action") == ["AssumeRole"]:
-            count += 1
-    return count
-
-
-def _post(url: str) -> None:
-    urllib.request.urlopen(urllib.request.Request(url, method="POST"))
-
-
 def main() -> None:
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(key, None)
@@ -105,10 +81,7 @@ def main() -> None:
     # Timed with no emulator running, before and after: its work would be charged to either side.
     unpatched = _time(lambda: local.list_clusters())
 
-    tmp = Path(tempfile.mkdtemp(prefix="xaccount-bench-"))
-    os.environ["MOTO_RECORDER_FILEPATH"] = str(tmp / "recording.jsonl")
     moto = start_moto()
-    drain_stderr(moto)
     counts: list[str] = []
     try:
         os.environ.update(moto.env)
@@ -117,7 +90,7 @@ def main() -> None:
         remote = boto3.client("ecs")
         for n_accounts in (1, 2, 5, 10):
             xa._reset_for_tests()
-            _post(f"{moto.endpoint}/moto-api/recorder/reset-recording")
+            moto.reset_recording()
             accounts = [f"{i + 1:012d}" for i in range(n_accounts)]
 
             @xa.cross_account
@@ -128,7 +101,7 @@ def main() -> None:
             for i in range(1000):
                 remote_tool(account_id=accounts[i % n_accounts])
             elapsed = time.perf_counter() - start
-            count = _assume_role_count(moto.endpoint)
+            count = len(moto.sts_calls("AssumeRole"))
             ok = "=" if count == n_accounts else "!="
             counts.append(f"  N={n_accounts:<3} AssumeRole requests: {count:<4} ({ok} N)   "
                           f"1,000 calls over HTTP in {elapsed:.1f} s")
