@@ -8,6 +8,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { usageError } from "../errors.js";
+import { DEFAULT_ROLE_NAME } from "../aws/sts.js";
+import * as validate from "../aws/validate.js";
 
 export type ServerKind = "ecs" | "iac";
 
@@ -46,17 +48,11 @@ export interface SmokeOptions {
 }
 
 // The runtime's defaults: keep these equal to codemods/runtime/_xaccount.py.
-export const DEFAULT_ROLE_NAME = "McpReadOnlyRole";
-export const DEFAULT_SESSION_NAME = "xaccount-mcp";
-export const DEFAULT_DURATION_SECONDS = 3600;
+const DEFAULT_SESSION_NAME = "xaccount-mcp";
+const DEFAULT_DURATION_SECONDS = 3600;
 
-// Explicit ASCII classes: \d and \w would accept other scripts' digits and letters.
-const ACCOUNT_ID = /^[0-9]{12}$/;
+// The runtime's rule for the region argument a tool call gets (stricter than create-role's --region).
 const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$/;
-// IAM role names: 1-64 of [\w+=,.@-]; a path is not part of the name the runtime builds an ARN from.
-const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
-// sts:AssumeRole ExternalId: 2-1224 of [\w+=,.@:/-].
-const EXTERNAL_ID = /^[A-Za-z0-9+=,.@:/_-]{2,1224}$/;
 
 export function parseAccounts(text: string | undefined): string[] {
   if (text === undefined) return [];
@@ -64,16 +60,7 @@ export function parseAccounts(text: string | undefined): string[] {
   if (ids.length === 0) {
     throw usageError("account-id-invalid", "--accounts is empty", "pass one or more 12-digit account ids: --accounts 111111111111,222222222222");
   }
-  for (const id of ids) {
-    if (!ACCOUNT_ID.test(id)) {
-      throw usageError(
-        "account-id-invalid",
-        `account id ${JSON.stringify(id)} is not 12 digits`,
-        "an AWS account id is exactly 12 digits, e.g. --accounts 111111111111,222222222222",
-      );
-    }
-  }
-  return [...new Set(ids)];
+  return [...new Set(ids.map((id) => validate.accountId(id, "--accounts")))];
 }
 
 export function parseRegions(text: string | undefined): string[] {
@@ -107,22 +94,19 @@ export function parseServerSpec(text: string | undefined, cwd: string): ServerSp
 
 /** The role settings the runtime would use, flags winning over XACCOUNT_* variables. */
 export function roleSettings(options: SmokeOptions, env: NodeJS.ProcessEnv): RoleSettings {
-  const roleName = options.roleName ?? nonEmpty(env.XACCOUNT_ROLE_NAME) ?? DEFAULT_ROLE_NAME;
-  if (!ROLE_NAME.test(roleName)) {
-    throw usageError("role-name-invalid", `role name ${JSON.stringify(roleName)} is not a valid IAM role name`, "use 1-64 letters, digits and +=,.@_- (--role-name or XACCOUNT_ROLE_NAME)");
-  }
-  const externalId = options.externalId ?? nonEmpty(env.XACCOUNT_EXTERNAL_ID);
-  if (externalId !== undefined && !EXTERNAL_ID.test(externalId)) {
-    // The value may be a shared secret: say what is wrong, never echo it.
-    throw usageError("external-id-invalid", "the external id is not 2-1224 characters of letters, digits and +=,.@:/_-", "fix --external-id or XACCOUNT_EXTERNAL_ID");
-  }
+  const roleName = validate.roleName(
+    options.roleName ?? nonEmpty(env.XACCOUNT_ROLE_NAME) ?? DEFAULT_ROLE_NAME,
+    options.roleName !== undefined ? "--role-name" : "XACCOUNT_ROLE_NAME",
+  );
+  const rawExternalId = options.externalId ?? nonEmpty(env.XACCOUNT_EXTERNAL_ID);
+  const externalId = rawExternalId === undefined ? undefined : validate.externalId(rawExternalId);
   const durationText = nonEmpty(env.XACCOUNT_DURATION_SECONDS);
   const durationSeconds = durationText === undefined ? DEFAULT_DURATION_SECONDS : /^[0-9]+$/.test(durationText) ? Number(durationText) : NaN;
   if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
     throw usageError("duration-invalid", `XACCOUNT_DURATION_SECONDS=${JSON.stringify(durationText)} is not a whole number of seconds from 900 to 43200`, "unset it for the default (3600) or pick a value in range");
   }
   const allowed = (env.XACCOUNT_ALLOWED_ACCOUNTS ?? "").replace(/,/g, " ").split(/\s+/).filter(Boolean);
-  const badAllowed = allowed.find((a) => !ACCOUNT_ID.test(a));
+  const badAllowed = allowed.find((a) => !/^[0-9]{12}$/.test(a));
   if (badAllowed !== undefined) {
     throw usageError("allowed-accounts-invalid", `XACCOUNT_ALLOWED_ACCOUNTS has ${JSON.stringify(badAllowed)}, which is not a 12-digit account id`, "list 12-digit account ids separated by commas or spaces, or unset it");
   }
