@@ -5,7 +5,7 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
 import { XaError } from "../errors.js";
 import { iamClient, type AwsTarget } from "./clients.js";
-import { awsCall, errorName, isNotFound, type CallContext } from "./errors.js";
+import { errorName, isNotFound, type CallContext } from "./errors.js";
 import { permissionPolicies, type ServerSet } from "./policies.js";
 import {
   applyChanges, describeChange, describeState, planConverge, planDelete, readRole,
@@ -135,13 +135,10 @@ export async function provisionAccount(target: AwsTarget, req: RoleRequest, opts
       return result;
     }
     writing = true;
-    await applyChanges(iam, want ?? ({ roleName: req.roleName } as DesiredRole), changes, ctx);
+    const createdArn = await applyChanges(iam, want ?? ({ roleName: req.roleName } as DesiredRole), changes, ctx);
+    if (createdArn) result.roleArn = createdArn;
     if (opts.delete) result.status = state.exists ? "deleted" : "absent";
     else result.status = !state.exists ? "created" : changes.length ? "updated" : "up-to-date";
-    if (!opts.delete && !state.exists) {
-      const created = await awsCall("iam:GetRole", `role ${req.roleName}`, ctx, () => readRole(iam as IAMClient, req.roleName, ctx));
-      result.roleArn = created.arn;
-    }
     return result;
   } catch (err) {
     result.status = "failed";

@@ -176,16 +176,20 @@ export async function readRole(iam: IAMClient, roleName: string, ctx: CallContex
   };
 }
 
-/** Applies planned changes in order; the first failure stops (the caller reports what exists then). */
-export async function applyChanges(iam: IAMClient, want: DesiredRole, changes: Change[], ctx: CallContext): Promise<void> {
+/**
+ * Applies planned changes in order; the first failure stops (the caller reports what exists then).
+ * Returns the new role's ARN when the changes created it.
+ */
+export async function applyChanges(iam: IAMClient, want: DesiredRole, changes: Change[], ctx: CallContext): Promise<string | undefined> {
   const sdk = await import("@aws-sdk/client-iam");
+  let createdArn: string | undefined;
   const RoleName = want.roleName;
   const res = `role ${RoleName}`;
   const tags = desiredTags(want);
   for (const c of changes) {
     switch (c.kind) {
       case "create-role":
-        await awsCall("iam:CreateRole", res, ctx, () =>
+        createdArn = (await awsCall("iam:CreateRole", res, ctx, () =>
           iam.send(new sdk.CreateRoleCommand({
             RoleName,
             Description: want.description,
@@ -193,7 +197,7 @@ export async function applyChanges(iam: IAMClient, want: DesiredRole, changes: C
             MaxSessionDuration: want.maxSessionDuration,
             Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
           })),
-        );
+        )).Role?.Arn;
         break;
       case "update-trust":
         await awsCall("iam:UpdateAssumeRolePolicy", res, ctx, () =>
@@ -232,6 +236,7 @@ export async function applyChanges(iam: IAMClient, want: DesiredRole, changes: C
         break;
     }
   }
+  return createdArn;
 }
 
 /** One line on what exists, for a person deciding what to do after a failure. */
