@@ -57,10 +57,11 @@ export function findTools(root: Node, rules: ToolRules = DEFAULT_RULES): FoundTo
   };
   const names = [...rules.decoratorAttributes, ...rules.registerCalls, ...rules.mountCalls];
   const hits = new RegExp(`\\.[ \\t]*(${names.map(escapeRegExp).join("|")})\\b`, "g");
+  // root.text starts at root.startIndex, which is 1, not 0, after a byte order mark.
   const text = root.text;
   const seenCalls = new Set<number>();
   for (const m of text.matchAll(hits)) {
-    const nameAt = (m.index ?? 0) + m[0].length - (m[1] ?? "").length;
+    const nameAt = root.startIndex + (m.index ?? 0) + m[0].length - (m[1] ?? "").length;
     const ident = root.descendantForIndex(nameAt, nameAt + (m[1] ?? "").length);
     const attr = ident.parent;
     if (ident.type !== "identifier" || attr?.type !== "attribute" || attr.childForFieldName("attribute")?.startIndex !== ident.startIndex) {

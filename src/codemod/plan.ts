@@ -206,7 +206,8 @@ export function planImport(text: string, root: Node, opts: PlanOptions, eol: str
     const isDoc = first?.type === "expression_statement" && first.namedChildren.length === 1 && first.namedChildren[0]?.type === "string";
     anchor = isDoc ? first : undefined;
     if (!anchor) {
-      const at = first ? lineStart(text, first.startIndex) : text.length;
+      // Not before root.startIndex: that would put the line ahead of a byte order mark.
+      const at = first ? Math.max(root.startIndex, lineStart(text, first.startIndex)) : text.length;
       return { at, text: at === text.length && text.length > 0 && !text.endsWith("\n") ? `${eol}${line}${eol}` : `${line}${eol}` };
     }
   }
