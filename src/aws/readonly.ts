@@ -4,6 +4,7 @@
  * tool call. SDK modules are loaded lazily; failures become XaErrors naming the action (awsCall).
  */
 import type { AssumedRole } from "./sts.js";
+import { sdkClient } from "./clients.js";
 import { awsCall } from "./errors.js";
 
 export interface StackSummary {
@@ -15,33 +16,39 @@ export interface StackSummary {
 /** Every cluster ARN in the account and region (all pages). */
 export async function listClusters(region: string, role: AssumedRole): Promise<string[]> {
   const { ECSClient, paginateListClusters } = await import("@aws-sdk/client-ecs");
-  const client = new ECSClient({ region, credentials: role.clientConfig.credentials });
-  try {
-    return await awsCall("ecs:ListClusters", `account ${role.accountId} ${region}`, { caller: role.sessionArn }, async () => {
-      const arns: string[] = [];
-      for await (const page of paginateListClusters({ client }, {})) arns.push(...(page.clusterArns ?? []));
-      return arns;
-    });
-  } finally {
-    client.destroy();
-  }
+  return readIn(ECSClient, "ecs:ListClusters", region, role, async (client) => {
+    const arns: string[] = [];
+    for await (const page of paginateListClusters({ client }, {})) arns.push(...(page.clusterArns ?? []));
+    return arns;
+  });
 }
 
 /** Stacks that still exist (ListStacks also returns deleted ones for 90 days; those are left out). */
 export async function listStacks(region: string, role: AssumedRole): Promise<StackSummary[]> {
   const { CloudFormationClient, paginateListStacks } = await import("@aws-sdk/client-cloudformation");
-  const client = new CloudFormationClient({ region, credentials: role.clientConfig.credentials });
-  try {
-    return await awsCall("cloudformation:ListStacks", `account ${role.accountId} ${region}`, { caller: role.sessionArn }, async () => {
-      const stacks: StackSummary[] = [];
-      for await (const page of paginateListStacks({ client }, {})) {
-        for (const s of page.StackSummaries ?? []) {
-          if (s.StackStatus === "DELETE_COMPLETE") continue;
-          stacks.push({ name: s.StackName ?? "", id: s.StackId ?? "", status: s.StackStatus ?? "" });
-        }
+  return readIn(CloudFormationClient, "cloudformation:ListStacks", region, role, async (client) => {
+    const stacks: StackSummary[] = [];
+    for await (const page of paginateListStacks({ client }, {})) {
+      for (const s of page.StackSummaries ?? []) {
+        if (s.StackStatus === "DELETE_COMPLETE") continue;
+        stacks.push({ name: s.StackName ?? "", id: s.StackId ?? "", status: s.StackStatus ?? "" });
       }
-      return stacks;
-    });
+    }
+    return stacks;
+  });
+}
+
+/** Runs `body` with a client of the assumed role in `region`, its errors explained as `action` there. */
+async function readIn<C extends { config: { region: () => Promise<string> }; destroy: () => void }, T>(
+  Client: Parameters<typeof sdkClient<C>>[0],
+  action: string,
+  region: string,
+  role: AssumedRole,
+  body: (client: C) => Promise<T>,
+): Promise<T> {
+  const client = await sdkClient(Client, { region, credentials: role.clientConfig.credentials });
+  try {
+    return await awsCall(action, `account ${role.accountId} ${region}`, { caller: role.sessionArn }, () => body(client));
   } finally {
     client.destroy();
   }
