@@ -158,15 +158,6 @@ class Settings(typing.NamedTuple):
     duration_seconds: int
 
 
-_ENV_KEYS = (
-    "XACCOUNT_ROLE_NAME",
-    "XACCOUNT_EXTERNAL_ID",
-    "XACCOUNT_ALLOWED_ACCOUNTS",
-    "XACCOUNT_SESSION_NAME",
-    "XACCOUNT_DURATION_SECONDS",
-)
-
-
 def _config_error(message: str) -> CrossAccountError:
     return CrossAccountError(
         "config-invalid", message + " Fix the variable in the MCP client's server configuration."
