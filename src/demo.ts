@@ -11,7 +11,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeF
 import os from "node:os";
 import path from "node:path";
 import { startMoto, type Moto } from "./emulator.js";
-import { accountOfArn } from "./aws/readonly.js";
+import { parseArn } from "./aws/trust.js";
 import { findClusterArns, parseBody } from "./smoke/server.js";
 import { startMcpServer } from "./smoke/mcp.js";
 import { PACKAGE_ROOT } from "./version.js";
@@ -206,7 +206,7 @@ async function main(): Promise<number> {
         if (accountId) args.account_id = accountId;
         const result = await server.call("ecs_resource_management", args);
         const arns = findClusterArns(parseBody(result.text, result.structured));
-        const answeredBy = [...new Set(arns.map((a) => accountOfArn(a)))].join(", ") || `${HOME_ACCOUNT} (no clusters there)`;
+        const answeredBy = [...new Set(arns.map((a) => parseArn(a)?.account))].join(", ") || `${HOME_ACCOUNT} (no clusters there)`;
         const call = accountId ? `account_id=${accountId}` : "without account_id";
         say(`ecs_resource_management ListClusters ${call} -> answered by ${answeredBy}: ${arns.map((a) => a.slice(a.lastIndexOf("/") + 1)).join(", ") || "[]"}`);
       }

@@ -54,12 +54,6 @@ async function readIn<C extends { config: { region: () => Promise<string> }; des
   }
 }
 
-/** The account id inside an ARN (arn:partition:service:region:ACCOUNT:...), or undefined. */
-export function accountOfArn(arn: string): string | undefined {
-  const parts = arn.split(":");
-  return parts.length >= 6 && parts[0] === "arn" ? parts[4] : undefined;
-}
-
 /** The region the default chain would use (AWS_REGION, profile config), or undefined if none is set. */
 export async function configuredRegion(): Promise<string | undefined> {
   const { STSClient } = await import("@aws-sdk/client-sts");

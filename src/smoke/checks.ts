@@ -3,9 +3,9 @@
  * check carries its cause and the fix, written for a person who does not know the code.
  */
 import { XaError } from "../errors.js";
-import { accountOfArn, listClusters, listStacks, type StackSummary } from "../aws/readonly.js";
+import { listClusters, listStacks, type StackSummary } from "../aws/readonly.js";
 import { assumeRoleInAccount, callerIdentity, type AssumedRole, type CallerIdentity } from "../aws/sts.js";
-import { partitionOfRegion, roleArn } from "../aws/trust.js";
+import { parseArn, partitionOfRegion, roleArn } from "../aws/trust.js";
 import type { RoleSettings } from "./plan.js";
 
 export interface CheckResult {
@@ -88,7 +88,7 @@ export function checkAssumeRole(accountId: string, role: RoleSettings, region: s
         sessionName: role.sessionName,
         durationSeconds: role.durationSeconds,
       });
-      const got = accountOfArn(assumed.sessionArn);
+      const got = parseArn(assumed.sessionArn)?.account;
       if (got !== undefined && got !== accountId) {
         return { ok: false, detail: `STS returned a session in account ${got}, not ${accountId}`, fix: "check AWS_ENDPOINT_URL / the STS endpoint in use" };
       }
@@ -105,7 +105,7 @@ export function checkListClusters(accountId: string, region: string, assumed: As
     `ecs:ListClusters in ${accountId} ${region}`,
     async () => {
       const arns = await listClusters(region, assumed);
-      const foreign = arns.filter((a) => accountOfArn(a) !== accountId);
+      const foreign = arns.filter((a) => parseArn(a)?.account !== accountId);
       if (foreign.length > 0) {
         return { ok: false, detail: `listed clusters of another account: ${foreign.join(", ")}`, fix: "the role's credentials do not belong to this account: check the endpoint and the role ARN" };
       }

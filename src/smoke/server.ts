@@ -3,7 +3,8 @@
  * MCP stdio; every tool it lists must take account_id; and one read-only tool call per account must
  * answer from that account (compared with what check 3 listed there with the role's own credentials).
  */
-import { accountOfArn, type StackSummary } from "../aws/readonly.js";
+import type { StackSummary } from "../aws/readonly.js";
+import { parseArn } from "../aws/trust.js";
 import { describeError, skipped, timed, type CheckResult } from "./checks.js";
 import { getProfile } from "../../codemods/index.js";
 import type { CheckResult as PatchVerdict, LocatedServer } from "../codemod/index.js";
@@ -207,7 +208,7 @@ async function callEcs(server: McpSession, facts: AccountFacts) {
   const error = toolError(result.isError, body, result.text);
   if (error) return { ok: false, detail: `the tool returned an error: ${error}`, fix: runtimeFix(error) };
   const arns = [...new Set(findClusterArns(body))].sort();
-  const wrong = arns.filter((a) => accountOfArn(a) !== facts.accountId);
+  const wrong = arns.filter((a) => parseArn(a)?.account !== facts.accountId);
   if (wrong.length > 0) {
     return {
       ok: false,
