@@ -10,7 +10,7 @@
  * touched (except by --delete, which must remove it to delete the role).
  */
 import type { IAMClient } from "@aws-sdk/client-iam";
-import { awsCall, isNotFound, type CallContext } from "./errors.js";
+import { awsCall, explainAwsError, isNotFound, type CallContext } from "./errors.js";
 import { POLICY_PREFIX, type PolicyDocument } from "./policies.js";
 import type { TrustPolicy } from "./trust.js";
 
@@ -137,7 +137,7 @@ export async function readRole(iam: IAMClient, roleName: string, ctx: CallContex
     role = (await iam.send(new sdk.GetRoleCommand({ RoleName: roleName }))).Role;
   } catch (err) {
     if (isNotFound(err)) return { exists: false, tags: {}, inline: new Map(), attached: [] };
-    return awsCall("iam:GetRole", res, ctx, () => Promise.reject(err as Error));
+    throw explainAwsError(err, "iam:GetRole", res, ctx);
   }
   const names: string[] = [];
   let marker: string | undefined;
