@@ -3,6 +3,7 @@
  * account and region, then (with --server) the patched server. A check whose prerequisite failed is
  * reported as not run rather than failing again with a less useful message.
  */
+import { FALLBACK_REGION } from "../aws/clients.js";
 import { configuredRegion, type StackSummary } from "../aws/readonly.js";
 import type { AssumedRole } from "../aws/sts.js";
 import { checkAssumeRole, checkIdentity, checkListClusters, checkListStacks, skipped, type CheckResult } from "./checks.js";
@@ -23,9 +24,6 @@ export interface RunContext {
   serverTimeoutMs: number;
 }
 
-/** Used when no region is configured at all: the runtime and both servers default to it too. */
-export const FALLBACK_REGION = "us-east-1";
-
 export async function runSmokeTest(plan: SmokePlan, ctx: RunContext, hooks: CheckHooks): Promise<SmokeReport> {
   const checks: CheckResult[] = [];
   const add = (result: CheckResult): void => {
@@ -37,6 +35,7 @@ export async function runSmokeTest(plan: SmokePlan, ctx: RunContext, hooks: Chec
   let regionSource = "--regions";
   if (regions.length === 0) {
     const configured = await configuredRegion();
+    // With no region configured, the runtime and both servers use us-east-1 too.
     regions = [configured ?? FALLBACK_REGION];
     regionSource = configured ? "the configured region (AWS_REGION / profile)" : `no region configured; using ${FALLBACK_REGION}`;
   }
