@@ -1,7 +1,7 @@
 /** `xaccount patch` through the real CLI binary: exit codes, --json, --dry-run, --diff, --check, --revert. */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { PACKAGE_ROOT } from "../src/version.js";
@@ -58,7 +58,7 @@ test("a source file that does not parse: exit 2 with file:line, nothing written"
   assert.deepEqual(treeDiff(before, snapshot(tree.dir)), [], "server.py must not be patched either");
 });
 
-test("--check: 1 with the list on an unpatched tree, 0 after patch, 1 when the runtime is stale", (t) => {
+test("--check: 1 with the list on an unpatched tree, 0 after patch, 1 when the runtime is stale or the manifest gone", (t) => {
   const tree = iacTree(t);
   const unpatched = run("iac", tree.dir, "--check");
   assert.equal(unpatched.status, 1);
@@ -81,6 +81,12 @@ test("--check: 1 with the list on an unpatched tree, 0 after patch, 1 when the r
   assert.equal(repatch.status, 0);
   assert.equal((JSON.parse(repatch.stdout) as { runtime: { action: string } }).runtime.action, "replace");
   assert.equal(run("iac", tree.dir, "--check").status, 0);
+
+  // Without the manifest --revert would not know the original bytes.
+  rmSync(path.join(tree.pkg, "_xaccount_manifest.json"));
+  const noManifest = run("iac", tree.dir, "--check");
+  assert.equal(noManifest.status, 1);
+  assert.match(noManifest.stdout, /_xaccount_manifest\.json is missing/);
 });
 
 test("--json: files, tools patched and skipped with reasons, runtime, next steps", (t) => {
