@@ -253,7 +253,7 @@ test("root credentials are refused with advice, and nothing is created", async (
   assert.deepEqual(Object.keys(await snapshot()), ["localPolicies"]);
 });
 
-test("--delete removes the role, its policies and attachments; a second --delete has nothing to do", async () => {
+test("--delete removes the role, its policies and attachments (--dry-run only plans it); a second --delete has nothing to do", async () => {
   const alice = await newUser("alice");
   const before = await snapshot();
   assert.equal((await cli([], credsEnv(alice.creds))).status, 0);
@@ -263,6 +263,13 @@ test("--delete removes the role, its policies and attachments; a second --delete
   await client.send(new AttachRolePolicyCommand({ RoleName: ROLE, PolicyArn: managed.Policy?.Arn }));
   const noted = await cli([], credsEnv(alice.creds));
   assert.match(noted.stderr, /managed policies attached: .*extra/);
+  const kept = await snapshot();
+  const planned = await cli(["--delete", "--dry-run"], credsEnv(alice.creds));
+  assert.equal(planned.status, 0, planned.stderr);
+  assert.deepEqual((JSON.parse(planned.stdout) as { plan: string[] }).plan, [
+    "delete policy xaccount-ecs-read-only", "delete policy xaccount-iac-read-only", `detach managed policy ${managed.Policy?.Arn}`, "delete role",
+  ]);
+  assert.deepEqual(await snapshot(), kept, "--delete --dry-run deletes nothing");
   const r = await cli(["--delete"], credsEnv(alice.creds));
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /Deleted/);
