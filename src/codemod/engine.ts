@@ -8,7 +8,7 @@ import { VERSION } from "../version.js";
 import { failure, usageError } from "../errors.js";
 import { applyInserts } from "./apply.js";
 import { DECORATOR, IMPORT_MARKER, MANIFEST_FILE, RUNTIME_FILE, runtimeImportModule } from "./contract.js";
-import { DEFAULT_RULES, findTools } from "./find-tools.js";
+import { DEFAULT_RULES, findTools, registrationPattern } from "./find-tools.js";
 import type { LocatedServer } from "./locate.js";
 import {
   loadManifest,
@@ -57,9 +57,7 @@ export interface PatchPlan {
   ops: FileOp[];
 }
 
-const REGISTRATION_HINT = new RegExp(
-  `\\.[ \\t]*(${[...DEFAULT_RULES.decoratorAttributes, ...DEFAULT_RULES.registerCalls, ...DEFAULT_RULES.mountCalls].join("|")})\\b`,
-);
+const REGISTRATION_HINT = registrationPattern(DEFAULT_RULES);
 
 const hasMarks = (text: string): boolean => text.includes(IMPORT_MARKER) || new RegExp(`@${DECORATOR}\\b`).test(text);
 

@@ -19,6 +19,12 @@ export const DEFAULT_RULES: ToolRules = {
   mountCalls: ["mount", "import_server"],
 };
 
+/** `.tool`, `.add_tool`, `.mount`...: where a module may register a tool; group 1 is the name. */
+export function registrationPattern(rules: ToolRules, flags = ""): RegExp {
+  const names = [...rules.decoratorAttributes, ...rules.registerCalls, ...rules.mountCalls];
+  return new RegExp(`\\.[ \\t]*(${names.map(escapeRegExp).join("|")})\\b`, flags);
+}
+
 /** How a proxy to a remote MCP server shows in code: create_proxy, as_proxy, ProxyClient, *_proxied_*. */
 const PROXY = /prox(y|ied)/i;
 
@@ -55,8 +61,7 @@ export function findTools(root: Node, rules: ToolRules = DEFAULT_RULES): FoundTo
   const add = (site: ToolSite): void => {
     if (!tools.has(site.func.startIndex)) tools.set(site.func.startIndex, site);
   };
-  const names = [...rules.decoratorAttributes, ...rules.registerCalls, ...rules.mountCalls];
-  const hits = new RegExp(`\\.[ \\t]*(${names.map(escapeRegExp).join("|")})\\b`, "g");
+  const hits = registrationPattern(rules, "g");
   // root.text starts at root.startIndex, which is 1, not 0, after a byte order mark.
   const text = root.text;
   const seenCalls = new Set<number>();
