@@ -11,6 +11,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeF
 import os from "node:os";
 import path from "node:path";
 import { startMoto, type Moto } from "./emulator.js";
+import { sdkClient } from "./aws/clients.js";
 import { parseArn } from "./aws/trust.js";
 import { findClusterArns, parseBody } from "./smoke/server.js";
 import { startMcpServer } from "./smoke/mcp.js";
@@ -131,7 +132,7 @@ function sitePackages(venv: string): string {
 /** Credentials inside `account`: moto hands out keys for the account named in the role ARN. */
 async function credentialsIn(account: string): Promise<Record<string, string>> {
   const { STSClient, AssumeRoleCommand } = await import("@aws-sdk/client-sts");
-  const sts = new STSClient({ region: "us-east-1" });
+  const sts = await sdkClient(STSClient, { region: "us-east-1" });
   const out = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/demo-admin`, RoleSessionName: "xaccount-demo" }));
   sts.destroy();
   const c = out.Credentials!;
@@ -140,7 +141,7 @@ async function credentialsIn(account: string): Promise<Record<string, string>> {
 
 async function createCluster(account: string, name: string, creds: Record<string, string>): Promise<string> {
   const { ECSClient, CreateClusterCommand } = await import("@aws-sdk/client-ecs");
-  const ecs = new ECSClient({
+  const ecs = await sdkClient(ECSClient, {
     region: "us-east-1",
     credentials: { accessKeyId: creds.AWS_ACCESS_KEY_ID!, secretAccessKey: creds.AWS_SECRET_ACCESS_KEY!, sessionToken: creds.AWS_SESSION_TOKEN },
   });
@@ -150,7 +151,6 @@ async function createCluster(account: string, name: string, creds: Record<string
 }
 
 async function main(): Promise<number> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   let moto: Moto | undefined;
   let work: string | undefined;
   try {

@@ -52,9 +52,6 @@ export function registerTest(program: Command, io: Io): void {
 }
 
 export async function runTestCommand(options: TestOptions, io: Io): Promise<void> {
-  // The SDK warns on every run under Node 20 that future releases need 22; that is not the user's
-  // problem today and it would bury the check lines. (Better set once in bin/xaccount.js.)
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const plan = buildPlan(options, process.env, process.cwd());
   const progress = progressHooks(io, Boolean(options.json), (s) => process.stderr.write(s));
   let report;
