@@ -9,16 +9,13 @@ Heavy (four server venvs, cached under .cache/servers/ after the first run); run
 from __future__ import annotations
 
 import ast
-import base64
 import json
 import os
 import re
 import subprocess
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import boto3
 import pytest
@@ -144,13 +141,18 @@ def installed(request: pytest.FixtureRequest) -> InstalledServer:
     return install(request.param)
 
 
+def patch_fresh_copy(installed: InstalledServer, cli: list[str], dest: Path, pristine: ServerCopy | None = None) -> Patched:
+    """A fresh copy of the installed server in `dest`, patched once; `pristine` defaults to the copy itself."""
+    copy = fresh_copy(installed, dest)
+    before = tree_digest(copy.site_packages)
+    result = run_cli(cli, "patch", installed.spec.profile, copy.site_packages)
+    return Patched(installed.spec, pristine or copy, copy, before, tree_digest(copy.site_packages), result)
+
+
 @pytest.fixture(scope="module")
 def patched(installed: InstalledServer, xaccount_cli: list[str], tmp_path_factory: pytest.TempPathFactory) -> Patched:
     pristine = fresh_copy(installed, tmp_path_factory.mktemp(f"{installed.spec.id}-pristine"))
-    copy = fresh_copy(installed, tmp_path_factory.mktemp(f"{installed.spec.id}-patched"))
-    before = tree_digest(copy.site_packages)
-    result = run_cli(xaccount_cli, "patch", installed.spec.profile, copy.site_packages)
-    return Patched(installed.spec, pristine, copy, before, tree_digest(copy.site_packages), result)
+    return patch_fresh_copy(installed, xaccount_cli, tmp_path_factory.mktemp(f"{installed.spec.id}-patched"), pristine)
 
 
 def tools_of(copy: ServerCopy) -> list[ToolFunction]:
@@ -256,31 +258,6 @@ def test_server_starts_and_every_tool_schema_has_account_id(patched: Patched, tm
         assert schema_has_pattern(properties["account_id"]), f"{tool['name']}: account_id has no pattern"
 
 
-def reset_recording(moto: MotoServer) -> None:
-    urllib.request.urlopen(urllib.request.Request(f"{moto.endpoint}/moto-api/recorder/reset-recording", method="POST"))
-
-
-def recorded_requests(moto: MotoServer) -> list[dict[str, str]]:
-    """Each AWS request the emulator received since the last reset: its action, form fields, signing key."""
-    with urllib.request.urlopen(f"{moto.endpoint}/moto-api/recorder/download-recording") as res:
-        lines = res.read().decode().splitlines()
-    out = []
-    for line in filter(str.strip, lines):
-        entry = json.loads(line)
-        body = entry.get("body") or ""
-        if entry.get("body_encoded"):
-            body = base64.b64decode(body).decode(errors="replace")
-        headers = entry.get("headers") or {}
-        fields = {k: v[0] for k, v in parse_qs(body).items()}
-        target = headers.get("X-Amz-Target", "")
-        action = fields.get("Action") or (target.rsplit(".", 1)[-1] if target else "")
-        auth = headers.get("Authorization", "")
-        key_id = auth.split("Credential=")[1].split("/")[0] if "Credential=" in auth else ""
-        if action:
-            out.append({**fields, "action": action, "key_id": key_id})
-    return out
-
-
 def _assumed_session(account: str, region: str = "us-east-1") -> boto3.Session:
     """A boto3 session in `account` on the emulator, the way an operator would get one (AssumeRole)."""
     creds = boto3.client("sts").assume_role(
@@ -305,11 +282,7 @@ LIST_CLUSTERS_ARGS: dict[str, dict[str, Any]] = {
 @pytest.fixture(scope="module", params=ECS_SERVERS, ids=lambda s: s.id)
 def ecs_patched(request: pytest.FixtureRequest, xaccount_cli: list[str], tmp_path_factory: pytest.TempPathFactory) -> Patched:
     spec: ServerSpec = request.param
-    installed_server = install(spec)
-    copy = fresh_copy(installed_server, tmp_path_factory.mktemp(f"{spec.id}-calls"))
-    before = tree_digest(copy.site_packages)
-    result = run_cli(xaccount_cli, "patch", spec.profile, copy.site_packages)
-    return Patched(spec, copy, copy, before, tree_digest(copy.site_packages), result)
+    return patch_fresh_copy(install(spec), xaccount_cli, tmp_path_factory.mktemp(f"{spec.id}-calls"))
 
 
 def test_ecs_list_clusters_answers_from_the_requested_account(
@@ -321,7 +294,7 @@ def test_ecs_list_clusters_answers_from_the_requested_account(
     boto3.client("ecs").create_cluster(clusterName="xa-cluster-in-default")
 
     args = LIST_CLUSTERS_ARGS[ecs_patched.spec.version]
-    reset_recording(aws_env)
+    aws_env.reset_recording()
     answer = probe(
         ecs_patched.copy,
         dict(aws_env.env),
@@ -348,19 +321,19 @@ def test_ecs_list_clusters_answers_from_the_requested_account(
     assert cluster_arns(default_again["text"]) == cluster_arns(default["text"])
     # At the emulator: roles assumed in A and B only (with the server's own key), and the calls without
     # account_id signed with the server's own key.
-    requests = recorded_requests(aws_env)
+    requests = aws_env.calls()
     own_key = aws_env.env["AWS_ACCESS_KEY_ID"]
-    assumed = {r["RoleArn"].split(":")[4] for r in requests if r["action"] == "AssumeRole"}
+    assumed = {r["RoleArn"].split(":")[4] for r in requests if r["_action"] == "AssumeRole"}
     assert assumed == {ACCOUNT_A, ACCOUNT_B}, requests
-    assert all(r["key_id"] == own_key for r in requests if r["action"] == "AssumeRole")
-    list_keys = [r["key_id"] for r in requests if r["action"] == "ListClusters"]
+    assert all(r["_key_id"] == own_key for r in requests if r["_action"] == "AssumeRole")
+    list_keys = [r["_key_id"] for r in requests if r["_action"] == "ListClusters"]
     assert list_keys.count(own_key) == 2, list_keys  # the two calls without account_id
 
 
 def test_ecs_refuses_a_malformed_account_id(ecs_patched: Patched, aws_env: MotoServer, tmp_path: Path) -> None:
     assert ecs_patched.result.returncode == 0, describe(ecs_patched.result)
     args = LIST_CLUSTERS_ARGS[ecs_patched.spec.version]
-    reset_recording(aws_env)
+    aws_env.reset_recording()
     answer = probe(
         ecs_patched.copy,
         dict(aws_env.env),
@@ -373,7 +346,7 @@ def test_ecs_refuses_a_malformed_account_id(ecs_patched: Patched, aws_env: MotoS
     for call in answer["calls"]:
         assert call["isError"], call["text"]
     # Refused before any network call: the emulator saw neither an AssumeRole nor an ECS request.
-    assert [r["action"] for r in recorded_requests(aws_env)] == []
+    assert [r["_action"] for r in aws_env.calls()] == []
 
 
 TROUBLESHOOT_TOOL = {"1.0.0": "troubleshoot_deployment", "1.0.26": "troubleshoot_cloudformation_deployment"}
@@ -382,11 +355,7 @@ TROUBLESHOOT_TOOL = {"1.0.0": "troubleshoot_deployment", "1.0.26": "troubleshoot
 @pytest.fixture(scope="module", params=IAC_SERVERS, ids=lambda s: s.id)
 def iac_patched(request: pytest.FixtureRequest, xaccount_cli: list[str], tmp_path_factory: pytest.TempPathFactory) -> Patched:
     spec: ServerSpec = request.param
-    installed_server = install(spec)
-    copy = fresh_copy(installed_server, tmp_path_factory.mktemp(f"{spec.id}-calls"))
-    before = tree_digest(copy.site_packages)
-    result = run_cli(xaccount_cli, "patch", spec.profile, copy.site_packages)
-    return Patched(spec, copy, copy, before, tree_digest(copy.site_packages), result)
+    return patch_fresh_copy(install(spec), xaccount_cli, tmp_path_factory.mktemp(f"{spec.id}-calls"))
 
 
 def test_iac_troubleshooter_reads_the_stack_of_the_requested_account(
@@ -398,7 +367,7 @@ def test_iac_troubleshooter_reads_the_stack_of_the_requested_account(
 
     base = {"stack_name": "xa-stack-in-a", "region": "us-east-1", "include_cloudtrail": False}
     name = TROUBLESHOOT_TOOL[iac_patched.spec.version]
-    reset_recording(aws_env)
+    aws_env.reset_recording()
     answer = probe(
         iac_patched.copy,
         dict(aws_env.env),
@@ -416,13 +385,13 @@ def test_iac_troubleshooter_reads_the_stack_of_the_requested_account(
     assert "does not exist" not in in_a["text"] and "xaccount error" not in in_a["text"], in_a["text"]
     # What the emulator saw: AssumeRole into A once (with the server's own key), then A's calls signed
     # with the assumed key, reaching DescribeEvents; the default call only DescribeStacks, with its own key.
-    requests = recorded_requests(aws_env)
-    assume = [r for r in requests if r["action"] == "AssumeRole"]
+    requests = aws_env.calls()
+    assume = [r for r in requests if r["_action"] == "AssumeRole"]
     assert len(assume) == 1 and f":{ACCOUNT_A}:role/" in assume[0]["RoleArn"], assume
-    cfn = [r for r in requests if r["action"] in ("DescribeStacks", "DescribeEvents")]
+    cfn = [r for r in requests if r["_action"] in ("DescribeStacks", "DescribeEvents")]
     own_key = aws_env.env["AWS_ACCESS_KEY_ID"]
-    assert [r["action"] for r in cfn if r["key_id"] == own_key] == ["DescribeStacks"], cfn
-    assert any(r["action"] == "DescribeEvents" and r["key_id"] != own_key for r in cfn), cfn
+    assert [r["_action"] for r in cfn if r["_key_id"] == own_key] == ["DescribeStacks"], cfn
+    assert any(r["_action"] == "DescribeEvents" and r["_key_id"] != own_key for r in cfn), cfn
 
 
 def test_repatch_changes_no_byte_and_check_passes(installed: InstalledServer, xaccount_cli: list[str], tmp_path: Path) -> None:
