@@ -1,7 +1,7 @@
 /** `xaccount patch` through the real CLI binary: exit codes, --json, --dry-run, --diff, --check, --revert. */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { PACKAGE_ROOT } from "../src/version.js";
@@ -154,11 +154,13 @@ test("human report: tools per file, skipped with reason, next steps with python 
   assert.match(again.stdout, /already patched/);
 });
 
-test("--revert refuses a file edited since the patch, names it and --force; --force restores", (t) => {
+test("--revert refuses a file edited since the patch, names it and --force; --force restores bytes and mode", (t) => {
   const tree = iacTree(t);
+  const server = path.join(tree.pkg, "server.py");
+  chmodSync(server, 0o750);
   const original = snapshot(tree.dir);
   assert.equal(run("iac", tree.dir).status, 0);
-  const server = path.join(tree.pkg, "server.py");
+  assert.equal(statSync(server).mode & 0o777, 0o750, "the patch keeps the file's mode");
   writeFileSync(server, `${readFileSync(server, "utf8")}# a hand edit\n`);
   const refused = run("iac", tree.dir, "--revert");
   assert.equal(refused.status, 2);
@@ -170,6 +172,7 @@ test("--revert refuses a file edited since the patch, names it and --force; --fo
   const forced = run("iac", tree.dir, "--revert", "--force");
   assert.equal(forced.status, 0, forced.stderr);
   assert.deepEqual(treeDiff(original, snapshot(tree.dir)), []);
+  assert.equal(statSync(server).mode & 0o777, 0o750, "the revert keeps the file's mode");
   const nothing = run("iac", tree.dir, "--revert");
   assert.equal(nothing.status, 0);
   assert.match(nothing.stdout, /nothing to revert/);
