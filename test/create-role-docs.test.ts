@@ -4,9 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  SERVER_SETS, WRITE_VERBS, actionsOf, permissionPolicies, permissionPolicy, policyName, readOnlyProblems,
-} from "../src/aws/policies.js";
+import { SERVER_SETS, permissionPolicies, permissionPolicy, policyName, type PolicyDocument } from "../src/aws/policies.js";
 import { parseArn, partitionOfRegion, resolveCaller, resolveTrustPrincipal, trustPolicy } from "../src/aws/trust.js";
 import * as validate from "../src/aws/validate.js";
 import { canonical, decodePolicy, planConverge, planDelete, samePolicy, type DesiredRole, type RoleState } from "../src/aws/role.js";
@@ -14,21 +12,43 @@ import { roleTemplate } from "../src/aws/cloudformation.js";
 import { parseCreateRoleOptions } from "../src/commands/create-role.js";
 import { codeOf } from "./helpers/errors.js";
 
+/** Verbs that change state: an action starting with one must never appear in the documents. */
+const WRITE_VERBS = [
+  "Accept", "Activate", "Add", "Associate", "Attach", "Authorize", "Cancel", "Change", "Complete",
+  "Copy", "Create", "Deactivate", "Delete", "Deregister", "Detach", "Disable", "Disassociate", "Enable",
+  "Execute", "Import", "Initiate", "Invoke", "Modify", "Pass", "Publish", "Put", "Reboot", "Register",
+  "Reject", "Release", "Remove", "Replace", "Reset", "Restore", "Revoke", "Run", "Send", "Set", "Signal",
+  "Start", "Stop", "Submit", "Tag", "Terminate", "Untag", "Update", "Upload", "Write",
+] as const;
+
+/** Every problem with an action list: not an explicit service:Action, in iam or sts, or a write verb. */
+function readOnlyProblems(actions: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const action of actions) {
+    const m = /^([a-z0-9-]+):([A-Z][A-Za-z0-9]*)$/.exec(action);
+    if (!m) {
+      problems.push(`${action}: not of the form service:Action (no wildcards)`);
+      continue;
+    }
+    const [, service, name] = m as unknown as [string, string, string];
+    if (service === "iam" || service === "sts") problems.push(`${action}: nothing in ${service} is allowed`);
+    const verb = WRITE_VERBS.find((v) => name.startsWith(v) && /^[A-Z]?$/.test(name.charAt(v.length)));
+    if (verb) problems.push(`${action}: ${verb} is a write verb`);
+  }
+  return problems;
+}
+
+const actionsOf = (doc: PolicyDocument): string[] => doc.Statement.flatMap((s) => s.Action);
+
 test("every action in every set is an explicit service:Action, read-only, outside iam and sts", () => {
   for (const set of SERVER_SETS) {
     const actions = actionsOf(permissionPolicy(set));
     assert.ok(actions.length > 0, set);
+    assert.deepEqual(readOnlyProblems(actions), [], set);
     for (const action of actions) {
-      assert.match(action, /^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/, `${set}: ${action} is not service:Action`);
-      assert.doesNotMatch(action, /\*/, `${set}: ${action} has a wildcard`);
-      const [service, name] = action.split(":") as [string, string];
-      assert.ok(!["iam", "sts"].includes(service), `${set}: ${action} is in ${service}`);
-      const verb = WRITE_VERBS.find((v) => new RegExp(`^${v}(?:[A-Z]|$)`).test(name));
-      assert.equal(verb, undefined, `${set}: ${action} starts with the write verb ${verb}`);
-      assert.match(name, /^(Describe|List|Get|Filter|Lookup)/, `${set}: ${action} is not a read verb`);
+      assert.match(action.split(":")[1] ?? "", /^(Describe|List|Get|Filter|Lookup)/, `${set}: ${action} is not a read verb`);
     }
     assert.equal(new Set(actions).size, actions.length, `${set}: duplicate actions`);
-    assert.deepEqual(readOnlyProblems(actions), []);
     for (const st of permissionPolicy(set).Statement) assert.equal(st.Effect, "Allow");
   }
 });

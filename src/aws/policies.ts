@@ -111,36 +111,3 @@ export function permissionPolicies(sets: readonly ServerSet[]): Map<string, Poli
   for (const set of SERVER_SETS) if (sets.includes(set)) out.set(policyName(set), permissionPolicy(set));
   return out;
 }
-
-/**
- * Verbs that change state. An action starting with one of them must never appear in these documents; the
- * test of the documents and `assertReadOnly` both use this list.
- */
-export const WRITE_VERBS = [
-  "Accept", "Activate", "Add", "Associate", "Attach", "Authorize", "Cancel", "Change", "Complete",
-  "Copy", "Create", "Deactivate", "Delete", "Deregister", "Detach", "Disable", "Disassociate", "Enable",
-  "Execute", "Import", "Initiate", "Invoke", "Modify", "Pass", "Publish", "Put", "Reboot", "Register",
-  "Reject", "Release", "Remove", "Replace", "Reset", "Restore", "Revoke", "Run", "Send", "Set", "Signal",
-  "Start", "Stop", "Submit", "Tag", "Terminate", "Untag", "Update", "Upload", "Write",
-] as const;
-
-/** Returns a description of every problem with an action list (empty when it is read-only and explicit). */
-export function readOnlyProblems(actions: readonly string[]): string[] {
-  const problems: string[] = [];
-  for (const action of actions) {
-    const m = /^([a-z0-9-]+):([A-Z][A-Za-z0-9]*)$/.exec(action);
-    if (!m) {
-      problems.push(`${action}: not of the form service:Action (no wildcards)`);
-      continue;
-    }
-    const [, service, name] = m as unknown as [string, string, string];
-    if (service === "iam" || service === "sts") problems.push(`${action}: nothing in ${service} is allowed`);
-    const verb = WRITE_VERBS.find((v) => name.startsWith(v) && /^[A-Z]?$/.test(name.charAt(v.length)));
-    if (verb) problems.push(`${action}: ${verb} is a write verb`);
-  }
-  return problems;
-}
-
-export function actionsOf(doc: PolicyDocument): string[] {
-  return doc.Statement.flatMap((s) => s.Action);
-}
