@@ -3,6 +3,7 @@
  * MCP stdio; every tool it lists must take account_id; and one read-only tool call per account must
  * answer from that account (compared with what check 3 listed there with the role's own credentials).
  */
+import path from "node:path";
 import type { StackSummary } from "../aws/readonly.js";
 import { parseArn } from "../aws/trust.js";
 import { describeError, skipped, timed, type CheckResult } from "./checks.js";
@@ -155,7 +156,7 @@ export function callName(profile: string, accountId: string): string {
 export function serverEnv(base: NodeJS.ProcessEnv, importRoot: string, role: RoleSettings, region: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
-  env.PYTHONPATH = base.PYTHONPATH ? `${importRoot}${pathDelimiter()}${base.PYTHONPATH}` : importRoot;
+  env.PYTHONPATH = base.PYTHONPATH ? `${importRoot}${path.delimiter}${base.PYTHONPATH}` : importRoot;
   env.XACCOUNT_ROLE_NAME = role.roleName;
   env.XACCOUNT_SESSION_NAME = role.sessionName;
   env.XACCOUNT_DURATION_SECONDS = String(role.durationSeconds);
@@ -165,10 +166,6 @@ export function serverEnv(base: NodeJS.ProcessEnv, importRoot: string, role: Rol
   // Python must not buffer the JSON-RPC stream, and tool logs belong on stderr.
   env.PYTHONUNBUFFERED = "1";
   return env;
-}
-
-function pathDelimiter(): string {
-  return process.platform === "win32" ? ";" : ":";
 }
 
 /**
