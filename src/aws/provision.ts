@@ -6,7 +6,7 @@ import type { IAMClient } from "@aws-sdk/client-iam";
 import { XaError } from "../errors.js";
 import { iamClient, type AwsTarget } from "./clients.js";
 import { errorName, isNotFound, type CallContext } from "./errors.js";
-import { permissionPolicies, type ServerSet } from "./policies.js";
+import { POLICY_PREFIX, permissionPolicies, type ServerSet } from "./policies.js";
 import {
   applyChanges, describeChange, describeState, planConverge, planDelete, readRole,
   type Change, type DesiredRole, type RoleState,
@@ -98,7 +98,7 @@ export async function desiredRole(
 }
 
 function extraPolicyNotes(state: RoleState, notes: string[]): void {
-  const others = [...state.inline.keys()].filter((n) => !n.startsWith("xaccount-"));
+  const others = [...state.inline.keys()].filter((n) => !n.startsWith(POLICY_PREFIX));
   if (others.length) notes.push(`the role also has inline policies xaccount does not manage: ${others.join(", ")} (left as they are; review them, the role is meant to be read-only)`);
   if (state.attached.length) notes.push(`the role also has managed policies attached: ${state.attached.join(", ")} (left as they are; review them, the role is meant to be read-only)`);
 }
