@@ -3,7 +3,6 @@
  * Server-agnostic; the profiles live in codemods/.
  */
 import { PROFILES } from "../../codemods/index.js";
-import { checkPlan, planPatch, type CheckResult } from "./engine.js";
 import { locateIn, type LocatedServer } from "./locate.js";
 import type { ServerProfile } from "./profile.js";
 
@@ -16,9 +15,4 @@ export { RUNTIME_FILE, MANIFEST_FILE } from "./contract.js";
 /** Finds the profile's package under inputPath; XaError server-not-found / wrong-server otherwise. */
 export function locateServer(profile: ServerProfile, inputPath: string): LocatedServer {
   return locateIn(profile, inputPath, Object.values(PROFILES));
-}
-
-/** The `patch --check` verdict, without writing anything. */
-export async function checkPatch(profile: ServerProfile, inputPath: string): Promise<CheckResult> {
-  return checkPlan(await planPatch(profile, locateServer(profile, inputPath), { verify: false }));
 }
