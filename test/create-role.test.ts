@@ -279,12 +279,20 @@ test("--delete removes the role, its policies and attachments (--dry-run only pl
   assert.match(again.stdout, /Nothing to delete/);
 });
 
-test("--format cloudformation prints a template and writes nothing", async () => {
+test("--format cloudformation prints a template (trusting the caller by default) and writes nothing", async () => {
   const r = await cli(["--format", "cloudformation", "--trust-account", "111111111111"]);
   assert.equal(r.status, 0, r.stderr);
   const t = JSON.parse(r.stdout) as { Resources: Record<string, { Type: string }> };
   assert.equal(t.Resources.McpReadOnlyRole?.Type, "AWS::IAM::Role");
   assert.deepEqual(Object.keys(await snapshot()), ["localPolicies"]);
+  // Without trust options the template trusts the caller, like create-role itself.
+  const alice = await newUser("alice");
+  const before = await snapshot();
+  const mine = await cli(["--format", "cloudformation"], credsEnv(alice.creds));
+  assert.equal(mine.status, 0, mine.stderr);
+  const props = (JSON.parse(mine.stdout) as { Resources: { McpReadOnlyRole: { Properties: { AssumeRolePolicyDocument: RoleSnap["trust"] } } } }).Resources.McpReadOnlyRole.Properties;
+  assert.deepEqual(props.AssumeRolePolicyDocument.Statement[0]?.Principal.AWS, [alice.arn]);
+  assert.deepEqual(await snapshot(), before);
 });
 
 test("--profile a,b,c does each account in turn, with a table; a failing profile gives exit 1 and says what exists", async () => {

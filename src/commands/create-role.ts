@@ -6,14 +6,13 @@ import type { Command } from "commander";
 import { usageError } from "../errors.js";
 import type { Io } from "../output.js";
 import { roleTemplate } from "../aws/cloudformation.js";
-import type { AwsTarget } from "../aws/clients.js";
+import { iamClient, type AwsTarget } from "../aws/clients.js";
 import { policyName, SERVER_SETS } from "../aws/policies.js";
 import {
   desiredRole, needsCaller, provisionAccount, type AccountResult, type RoleRequest,
 } from "../aws/provision.js";
 import { DEFAULT_ROLE_NAME, callerIdentity } from "../aws/sts.js";
 import { resolveTrustPrincipal } from "../aws/trust.js";
-import { iamClient } from "../aws/clients.js";
 import * as validate from "../aws/validate.js";
 
 interface RawOptions {
@@ -184,16 +183,10 @@ function whereState(r: AccountResult, io: Io): string {
 }
 
 async function printTemplate(opts: CreateRoleOptions, io: Io): Promise<0> {
-  const profile = opts.profiles[0];
+  const target: AwsTarget = { profile: opts.profiles[0], region: opts.region };
+  const caller = needsCaller(opts.request) ? await callerIdentity(target) : undefined;
   const notes: string[] = [];
-  let want;
-  if (needsCaller(opts.request)) {
-    const target = { profile, region: opts.region };
-    const caller = await callerIdentity(target);
-    want = await desiredRole(opts.request, caller, await iamClient(target), opts.region, notes);
-  } else {
-    want = await desiredRole(opts.request, undefined, undefined, opts.region, notes);
-  }
+  const want = await desiredRole(opts.request, caller, caller && (await iamClient(target)), opts.region, notes);
   for (const n of notes) io.err(`note: ${n}`);
   io.out(JSON.stringify(roleTemplate(want), null, 2));
   return 0;
