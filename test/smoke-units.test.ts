@@ -46,6 +46,8 @@ test("role settings mirror the runtime's: flags over XACCOUNT_*, validated", () 
   assert.equal(roleSettings({ roleName: "FlagRole", externalId: "flag-id" }, env).externalId, "flag-id");
   assert.equal(codeOf(() => roleSettings({ roleName: "bad/role" }, {})), "role-name-invalid/2");
   assert.equal(codeOf(() => roleSettings({ externalId: "x" }, {})), "external-id-invalid/2");
+  // The message names where the bad value came from, and never the value (a shared secret).
+  assert.throws(() => roleSettings({}, { XACCOUNT_EXTERNAL_ID: "bad id!" }), (err: Error) => /^XACCOUNT_EXTERNAL_ID must be/.test(err.message) && !err.message.includes("bad id!"));
   assert.equal(codeOf(() => roleSettings({}, { XACCOUNT_DURATION_SECONDS: "60" })), "duration-invalid/2");
   assert.equal(codeOf(() => roleSettings({}, { XACCOUNT_DURATION_SECONDS: "1h" })), "duration-invalid/2");
   assert.equal(codeOf(() => roleSettings({}, { XACCOUNT_DURATION_SECONDS: "1e3" })), "duration-invalid/2");

@@ -38,11 +38,12 @@ export function maxSessionDuration(value: string): number {
 }
 
 /** sts:AssumeRole's pattern for ExternalId: 2-1224 of letters, digits and _+=,.@:/- */
-export function externalId(value: string): string {
+export function externalId(value: string, option = "--external-id"): string {
+  // The value is a shared secret: say how long it is, never what it is.
   if (!/^[A-Za-z0-9_+=,.@:/-]{2,1224}$/.test(value)) {
     throw usageError(
       "external-id-invalid",
-      `--external-id must be 2-1224 characters of letters, digits and _+=,.@:/- (got ${value.length} characters)`,
+      `${option} must be 2-1224 characters of letters, digits and _+=,.@:/- (got ${value.length} characters)`,
     );
   }
   return value;

@@ -99,7 +99,10 @@ export function roleSettings(options: SmokeOptions, env: NodeJS.ProcessEnv): Rol
     options.roleName !== undefined ? "--role-name" : "XACCOUNT_ROLE_NAME",
   );
   const rawExternalId = options.externalId ?? nonEmpty(env.XACCOUNT_EXTERNAL_ID);
-  const externalId = rawExternalId === undefined ? undefined : validate.externalId(rawExternalId);
+  const externalId =
+    rawExternalId === undefined
+      ? undefined
+      : validate.externalId(rawExternalId, options.externalId !== undefined ? "--external-id" : "XACCOUNT_EXTERNAL_ID");
   const durationText = nonEmpty(env.XACCOUNT_DURATION_SECONDS);
   const durationSeconds = durationText === undefined ? DEFAULT_DURATION_SECONDS : /^[0-9]+$/.test(durationText) ? Number(durationText) : NaN;
   if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43200) {
