@@ -86,6 +86,13 @@ const ACTIONS: Record<ServerSet, Record<string, string[]>> = {
   },
 };
 
+/**
+ * The reads `xaccount test` makes with the role in each account (src/aws/readonly.ts), granted by every set:
+ * the smoke test of a role made with `--server iac` must not fail on the ECS read, nor the reverse.
+ */
+export const SMOKE_TEST_ACTIONS = { listClusters: "ecs:ListClusters", listStacks: "cloudformation:ListStacks" } as const;
+const SMOKE_SID = "XaccountTestRead";
+
 /** Prefix of the inline policies xaccount owns on the role; others are left alone. */
 export const POLICY_PREFIX = "xaccount-";
 
@@ -94,15 +101,16 @@ export function policyName(set: ServerSet): string {
 }
 
 export function permissionPolicy(set: ServerSet): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: Object.entries(ACTIONS[set]).map(([sid, actions]) => ({
-      Sid: sid,
-      Effect: "Allow",
-      Action: [...actions],
-      Resource: "*",
-    })),
-  };
+  const statements: PolicyStatement[] = Object.entries(ACTIONS[set]).map(([sid, actions]) => ({
+    Sid: sid,
+    Effect: "Allow",
+    Action: [...actions],
+    Resource: "*",
+  }));
+  const granted = new Set(statements.flatMap((s) => s.Action));
+  const smoke = Object.values(SMOKE_TEST_ACTIONS).filter((a) => !granted.has(a)).sort();
+  if (smoke.length) statements.push({ Sid: SMOKE_SID, Effect: "Allow", Action: smoke, Resource: "*" });
+  return { Version: "2012-10-17", Statement: statements };
 }
 
 /** The inline policies the role should carry for these server sets, by policy name. */

@@ -19,6 +19,7 @@ interface RawOptions {
   trustPrincipal?: string[];
   trustAccount?: string[];
   externalId?: string;
+  replaceTrust?: boolean;
   maxSessionDuration: string;
   server: string;
   roleName: string;
@@ -58,7 +59,9 @@ Examples:
   # Remove the role and its policies
   $ xaccount create-role --delete --profile dev
 
-Rerunning converges the role (trust and policies) and says "up to date" when nothing changed.
+Rerunning converges the role (trust and policies) and says "up to date" when nothing changed; each
+change is printed before it is made. A rerun keeps an existing sts:ExternalId condition (when no
+--external-id is given) and a larger MaxSessionDuration, unless --replace-trust.
 The role gets inline policies ${SERVER_SETS.map(policyName).join(", ")}: explicit read-only actions,
 nothing in iam or sts.
 --dry-run makes no call that writes; it reads the account (to show the plan) when the trust needs the
@@ -71,6 +74,7 @@ export function registerCreateRole(program: Command, io: Io): void {
     .option("--trust-principal <arn>", "IAM user or role ARN allowed to assume the role (repeatable; default: the caller)", collect)
     .option("--trust-account <id>", "account allowed to assume the role, e.g. the central one (repeatable)", collect)
     .option("--external-id <id>", "require this sts:ExternalId when assuming the role")
+    .option("--replace-trust", "let a rerun drop the role's sts:ExternalId condition or lower its MaxSessionDuration")
     .option("--max-session-duration <seconds>", "role's maximum session duration, 3600..43200", "3600")
     .option("--server <sets>", `permission sets: ${SERVER_SETS.join(",")}`, SERVER_SETS.join(","))
     .option("--role-name <name>", "role name", DEFAULT_ROLE_NAME)
@@ -118,6 +122,7 @@ export function parseCreateRoleOptions(options: RawOptions): CreateRoleOptions {
       maxSessionDuration,
       servers,
       tags,
+      replaceTrust: Boolean(raw.replaceTrust),
     },
     profiles,
     region,
@@ -144,7 +149,12 @@ export async function runCreateRole(opts: CreateRoleOptions, io: Io): Promise<0 
   for (const [i, profile] of opts.profiles.entries()) {
     const target: AwsTarget = { profile, region: opts.region };
     if (many) io.err(`[${i + 1}/${opts.profiles.length}] profile ${profile ?? "(default)"}: working...`);
-    const r = await provisionAccount(target, opts.request, { dryRun: opts.dryRun, delete: opts.delete });
+    const r = await provisionAccount(target, opts.request, {
+      dryRun: opts.dryRun,
+      delete: opts.delete,
+      // Said before it is done, so a change nobody expected (another caller, a dropped condition) is seen.
+      beforeWrite: opts.json ? undefined : (account, changes) => io.err(`in account ${account}: ${changes.join("; ")}`),
+    });
     results.push(r);
     if (many) io.err(`[${i + 1}/${opts.profiles.length}] profile ${profile ?? "(default)"}: ${oneLine(r)}`);
   }
