@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { SERVER_SETS, SMOKE_TEST_ACTIONS, permissionPolicies, permissionPolicy, policyName, type PolicyDocument } from "../src/aws/policies.js";
 import { parseArn, partitionOfRegion, resolveCaller, resolveTrustPrincipal, trustChanges, trustPolicy, trustTerms } from "../src/aws/trust.js";
 import { keepExistingTerms } from "../src/aws/provision.js";
+import { RELEASES } from "../src/aws/derive/releases.js";
 import * as validate from "../src/aws/validate.js";
 import { canonical, decodePolicy, planConverge, planDelete, samePolicy, type DesiredRole, type RoleState } from "../src/aws/role.js";
 import { roleTemplate } from "../src/aws/cloudformation.js";
@@ -47,20 +48,28 @@ test("every action in every set is an explicit service:Action, read-only, outsid
     assert.ok(actions.length > 0, set);
     assert.deepEqual(readOnlyProblems(actions), [], set);
     for (const action of actions) {
-      assert.match(action.split(":")[1] ?? "", /^(Describe|List|Get|Filter|Lookup)/, `${set}: ${action} is not a read verb`);
+      assert.match(action.split(":")[1] ?? "", /^(Describe|List|Get|Filter|Lookup|Search|BatchGet)/, `${set}: ${action} is not a read verb`);
     }
     assert.equal(new Set(actions).size, actions.length, `${set}: duplicate actions`);
     for (const st of permissionPolicy(set).Statement) assert.equal(st.Effect, "Allow");
   }
 });
 
-test("the documents cover what the servers' troubleshooting reads", () => {
+test("the built-in documents are the derivation of the newest tested releases, each action with where it came from", () => {
+  assert.deepEqual([RELEASES.ecs.version, RELEASES.iac.version], ["0.1.37", "1.0.26"]);
+  for (const set of SERVER_SETS) {
+    const derived = RELEASES[set].actions.map((a) => a.action);
+    const granted = actionsOf(permissionPolicy(set));
+    assert.deepEqual(granted.filter((a) => !Object.values(SMOKE_TEST_ACTIONS).includes(a as never)).sort(), derived.filter((a) => !Object.values(SMOKE_TEST_ACTIONS).includes(a as never)).sort());
+    for (const a of RELEASES[set].actions) assert.ok(a.sources.length > 0 && a.sources.every((s) => s.line > 0 && s.file.endsWith(".py")), a.action);
+    // Every write the derivation found is reported with its place, never granted.
+    for (const e of RELEASES[set].excluded) assert.ok(!granted.includes(e.action), e.action);
+  }
   const ecs = actionsOf(permissionPolicy("ecs"));
-  for (const a of [
-    "ecs:DescribeServices", "ecs:ListClusters", "ecs:DescribeTasks", "ec2:DescribeSubnets", "ec2:DescribeVpcs",
-    "elasticloadbalancing:DescribeTargetHealth", "logs:FilterLogEvents", "logs:GetLogEvents", "logs:DescribeLogGroups",
-    "logs:DescribeLogStreams", "ecr:DescribeImages", "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
-  ]) assert.ok(ecs.includes(a), `ecs set lacks ${a}`);
+  for (const a of ["ecs:DescribeServices", "ecs:DescribeTasks", "ec2:DescribeSubnets", "elasticloadbalancing:DescribeTargetHealth", "logs:GetLogEvents", "ecr:DescribeImages", "cloudformation:DescribeStackEvents"]) {
+    assert.ok(ecs.includes(a), `ecs set lacks ${a}`);
+  }
+  assert.ok(RELEASES.ecs.excluded.some((e) => e.action === "ecs:CreateCluster" && /ALLOW_WRITE/.test(e.reason)), "the tool's writes are listed as excluded");
   const iac = actionsOf(permissionPolicy("iac"));
   for (const a of ["cloudformation:DescribeStacks", "cloudformation:DescribeEvents", "cloudtrail:LookupEvents"]) {
     assert.ok(iac.includes(a), `iac set lacks ${a}`);

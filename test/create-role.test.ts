@@ -9,7 +9,7 @@
 import { after, before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -18,7 +18,7 @@ import {
   ListRolePoliciesCommand, ListRolesCommand, PutRolePolicyCommand, PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { ADMIN, startMoto, type Identity, type Moto } from "./helpers/moto.js";
+import { ADMIN, startMoto, testPython, type Identity, type Moto } from "./helpers/moto.js";
 import { PACKAGE_ROOT } from "../src/version.js";
 import { permissionPolicy } from "../src/aws/policies.js";
 
@@ -421,4 +421,57 @@ test("every trust change a rerun makes is printed before it is made: who is trus
   // The same plan shows in a dry run, without writing.
   const dry = await cli(["--dry-run"], credsEnv(alice.creds));
   assert.deepEqual((JSON.parse(dry.stdout) as { plan: string[] }).plan, [`update trust policy (trust ${alice.arn}; stop trusting ${bob.arn})`]);
+});
+
+/** A tiny installed-looking ECS server: one module that reads services and deletes a cluster. */
+function tinyServer(python: string): string {
+  const root = mkdtempSync(path.join(tmp, "tiny-ecs-"));
+  const pkg = path.join(root, "awslabs", "ecs_mcp_server");
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(path.join(root, "awslabs", "__init__.py"), "");
+  writeFileSync(path.join(pkg, "__init__.py"), "");
+  writeFileSync(path.join(pkg, "main.py"), [
+    "import boto3",
+    "",
+    "def tool(cluster):",
+    '    ecs = boto3.client("ecs")',
+    "    ecs.describe_services(cluster=cluster, services=[])",
+    "    ecs.delete_cluster(cluster=cluster)",
+    "",
+  ].join("\n"));
+  mkdirSync(path.join(root, ".venv", "bin"), { recursive: true });
+  symlinkSync(python, path.join(root, ".venv", "bin", "python"));
+  return root;
+}
+
+test("--server ecs:<path> derives the role's actions from the installed server; --explain says where each came from", async () => {
+  const alice = await newUser("alice");
+  const server = tinyServer(testPython());
+  const explained = await cli(["--server", `ecs:${server}`, "--explain"]);
+  assert.equal(explained.status, 0, explained.stderr);
+  assert.match(explained.stdout, /^xaccount-ecs-read-only: 1 read actions, ecs server unknown \(derived from the server installed at /m);
+  assert.match(explained.stdout, /^ {2}ecs:DescribeServices\n {6}awslabs\/ecs_mcp_server\/main\.py:5 {2}ecs\.describe_services\(\)$/m);
+  assert.match(explained.stdout, /- ecs:DeleteCluster {2}awslabs\/ecs_mcp_server\/main\.py:6 {2}ecs\.delete_cluster\(\): not a read/);
+  const json = JSON.parse((await cli(["--server", `ecs:${server}`, "--explain", "--json"])).stdout) as { derivations: { ecs: { actions: Array<{ action: string; sources: Array<{ line: number }> }>; builtIn: boolean } } };
+  assert.deepEqual(json.derivations.ecs.actions.map((a) => [a.action, a.sources[0]?.line]), [["ecs:DescribeServices", 5]]);
+  assert.equal(json.derivations.ecs.builtIn, false);
+
+  const r = await cli(["--server", `ecs:${server}`, "--trust-account", "111111111111"], credsEnv(alice.creds));
+  assert.equal(r.status, 0, r.stderr);
+  const role = (await snapshot())[ROLE] as RoleSnap;
+  const granted = (role.inline["xaccount-ecs-read-only"] as { Statement: Array<{ Action: string[] }> }).Statement.flatMap((s) => s.Action).sort();
+  assert.deepEqual(granted, ["cloudformation:ListStacks", "ecs:DescribeServices", "ecs:ListClusters"], "the derived read plus the two `xaccount test` makes");
+});
+
+test("--server ecs:<path> whose Python cannot read botocore fails with a coded error and changes nothing", async () => {
+  const alice = await newUser("alice");
+  const server = tinyServer("/bin/false");
+  const before = await snapshot();
+  const r = await cli(["--server", `ecs:${server}`, "--trust-account", "111111111111"], credsEnv(alice.creds));
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /error\[botocore-not-found\]/);
+  assert.deepEqual(await snapshot(), before);
+  const missing = await cli(["--server", `ecs:${path.join(tmp, "nowhere")}`], credsEnv(alice.creds));
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /error\[server-invalid\]/);
 });

@@ -30,6 +30,8 @@ export interface RoleRequest {
   tags: Record<string, string>;
   /** Let a rerun drop an existing sts:ExternalId condition or lower a larger MaxSessionDuration. */
   replaceTrust?: boolean | undefined;
+  /** Actions derived from an installed server, replacing a set's built-in ones (`--server ecs:<path>`). */
+  derived?: Partial<Record<ServerSet, readonly string[]>> | undefined;
 }
 
 export type Status = "created" | "updated" | "up-to-date" | "deleted" | "absent" | "planned" | "failed";
@@ -93,7 +95,7 @@ export async function desiredRole(
     roleName: req.roleName,
     description: ROLE_DESCRIPTION,
     trustPolicy: trustPolicy({ principals, accounts: req.trustAccounts, partition, externalId: req.externalId }),
-    policies: permissionPolicies(req.servers),
+    policies: permissionPolicies(req.servers, req.derived),
     maxSessionDuration: req.maxSessionDuration,
     tags: req.tags,
   };

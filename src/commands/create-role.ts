@@ -7,7 +7,11 @@ import { usageError } from "../errors.js";
 import type { Io } from "../output.js";
 import { roleTemplate } from "../aws/cloudformation.js";
 import { iamClient, type AwsTarget } from "../aws/clients.js";
-import { policyName, SERVER_SETS } from "../aws/policies.js";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { policyName, SERVER_SETS, SMOKE_TEST_ACTIONS, type ServerSet } from "../aws/policies.js";
+import { deriveFromServer, type Derivation } from "../aws/derive/index.js";
+import { RELEASES } from "../aws/derive/releases.js";
 import {
   desiredRole, needsCaller, provisionAccount, type AccountResult, type RoleRequest,
 } from "../aws/provision.js";
@@ -30,6 +34,7 @@ interface RawOptions {
   delete?: boolean;
   json?: boolean;
   format?: string;
+  explain?: boolean;
 }
 
 export interface CreateRoleOptions {
@@ -40,6 +45,9 @@ export interface CreateRoleOptions {
   delete: boolean;
   json: boolean;
   format?: "cloudformation" | undefined;
+  /** `--server ecs:<path>`: derive that set's actions from the installed server. */
+  serverPaths: Partial<Record<ServerSet, string>>;
+  explain: boolean;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -76,7 +84,8 @@ export function registerCreateRole(program: Command, io: Io): void {
     .option("--external-id <id>", "require this sts:ExternalId when assuming the role")
     .option("--replace-trust", "let a rerun drop the role's sts:ExternalId condition or lower its MaxSessionDuration")
     .option("--max-session-duration <seconds>", "role's maximum session duration, 3600..43200", "3600")
-    .option("--server <sets>", `permission sets: ${SERVER_SETS.join(",")}`, SERVER_SETS.join(","))
+    .option("--server <sets>", `permission sets: ${SERVER_SETS.join(",")}; ecs:<path> / iac:<path> derives the set from the server installed there`, SERVER_SETS.join(","))
+    .option("--explain", "print each action of the permission sets with the file and line it came from, and what was excluded; no AWS call")
     .option("--role-name <name>", "role name", DEFAULT_ROLE_NAME)
     .option("--tags <k=v,...>", "tags for the role (managed-by=xaccount is always added)")
     .option("--profile <names>", "AWS profile(s), comma-separated: each account in turn")
@@ -99,7 +108,8 @@ export function parseCreateRoleOptions(options: RawOptions): CreateRoleOptions {
   for (const p of raw.trustPrincipal) resolveTrustPrincipal(p);
   const externalId = raw.externalId === undefined ? undefined : validate.externalId(raw.externalId);
   const maxSessionDuration = validate.maxSessionDuration(raw.maxSessionDuration);
-  const servers = validate.serverSets(raw.server);
+  const choice = validate.serverChoice(raw.server, existsSync);
+  const servers = choice.sets;
   const tags = raw.tags === undefined ? {} : validate.tags(raw.tags);
   const profiles = raw.profile === undefined ? [undefined] : validate.profiles(raw.profile);
   const region = raw.region === undefined ? undefined : validate.region(raw.region);
@@ -130,10 +140,48 @@ export function parseCreateRoleOptions(options: RawOptions): CreateRoleOptions {
     delete: Boolean(raw.delete),
     json: Boolean(raw.json),
     format: raw.format === "cloudformation" ? "cloudformation" : undefined,
+    serverPaths: choice.paths,
+    explain: Boolean(raw.explain),
   };
 }
 
+/** Each set's actions with where they came from: derived now from a path, or the built-in release data. */
+export function derivations(opts: Pick<CreateRoleOptions, "request" | "serverPaths">): Map<ServerSet, Derivation> {
+  const out = new Map<ServerSet, Derivation>();
+  for (const set of opts.request.servers) {
+    const where = opts.serverPaths[set];
+    out.set(set, where === undefined ? RELEASES[set] : deriveFromServer(set, path.resolve(where)));
+  }
+  return out;
+}
+
+function explainText(all: Map<ServerSet, Derivation>, paths: Partial<Record<ServerSet, string>>): string {
+  const lines: string[] = [];
+  for (const [set, d] of all) {
+    const origin = paths[set] ? `derived from the server installed at ${paths[set]}` : "built in: derived from the newest release xaccount is tested with";
+    lines.push(`${policyName(set)}: ${d.actions.length} read actions, ${set} server ${d.version} (${origin})`);
+    for (const a of d.actions) {
+      lines.push(`  ${a.action}`);
+      for (const s of a.sources) lines.push(`      ${s.file}:${s.line}  ${s.via}`);
+    }
+    if (d.excluded.length) lines.push(`  excluded (${d.excluded.length}):`);
+    for (const e of d.excluded) lines.push(`    - ${e.action}  ${e.file}:${e.line}  ${e.via}: ${e.reason}`);
+  }
+  lines.push(`every set also grants ${Object.values(SMOKE_TEST_ACTIONS).join(" and ")}, the reads \`xaccount test\` makes`);
+  return lines.join("\n");
+}
+
 export async function runCreateRole(opts: CreateRoleOptions, io: Io): Promise<0 | 1> {
+  const derived = derivations(opts);
+  if (opts.explain) {
+    const json = Object.fromEntries([...derived].map(([set, d]) => [set, { ...d, builtIn: opts.serverPaths[set] === undefined }]));
+    io.out(opts.json ? JSON.stringify({ derivations: json }, null, 2) : explainText(derived, opts.serverPaths));
+    return 0;
+  }
+  opts.request.derived = Object.fromEntries([...derived].filter(([set]) => opts.serverPaths[set] !== undefined).map(([set, d]) => [set, d.actions.map((a) => a.action)]));
+  for (const [set, d] of derived) {
+    if (opts.serverPaths[set] !== undefined) io.err(`${policyName(set)}: ${d.actions.length} read actions derived from ${set} server ${d.version} at ${opts.serverPaths[set]} (--explain lists them)`);
+  }
   if (opts.format) return printTemplate(opts, io);
   const offline = opts.dryRun && !opts.delete && !needsCaller(opts.request) && opts.profiles[0] === undefined;
   if (offline) {

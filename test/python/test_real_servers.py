@@ -445,3 +445,22 @@ def test_revert_restores_the_exact_bytes(installed: InstalledServer, xaccount_cl
     check = run_cli(xaccount_cli, "patch", installed.spec.profile, copy.package_dir, "--check")
     assert check.returncode == 1, describe(check)
 
+
+
+NEWEST = [s for s in ALL_SERVERS if s.version in ("0.1.37", "1.0.26")]
+
+
+@pytest.mark.parametrize("spec", NEWEST, ids=lambda s: s.id)
+def test_built_in_actions_are_a_fresh_derivation_of_the_newest_release(spec: ServerSpec, xaccount_cli: list[str]) -> None:
+    """`create-role --server ecs` uses data kept with the version it came from; it must equal what deriving
+    that release now gives (regenerate with `node scripts/derive-releases.mjs` after `npm run build`)."""
+    installed = install(spec)
+    fresh = run_cli(xaccount_cli, "create-role", "--server", f"{spec.profile}:{installed.venv}", "--explain", "--json")
+    kept = run_cli(xaccount_cli, "create-role", "--server", spec.profile, "--explain", "--json")
+    assert fresh.returncode == 0, describe(fresh)
+    assert kept.returncode == 0, describe(kept)
+    derived = json.loads(fresh.stdout)["derivations"][spec.profile]
+    data = json.loads(kept.stdout)["derivations"][spec.profile]
+    assert data["version"] == spec.version == derived["version"]
+    assert [a["action"] for a in data["actions"]] == [a["action"] for a in derived["actions"]], "run node scripts/derive-releases.mjs"
+    assert data["actions"] == derived["actions"] and data["excluded"] == derived["excluded"], "run node scripts/derive-releases.mjs"
