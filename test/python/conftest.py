@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -92,10 +93,26 @@ def _free_port() -> int:
 
 
 class MotoServer:
-    def __init__(self, endpoint: str, process: subprocess.Popen[bytes], enforcing: bool = False) -> None:
+    def __init__(self, endpoint: str, process: subprocess.Popen[bytes], enforcing: bool = False, log: Path | None = None) -> None:
         self.endpoint = endpoint
         self.process = process
         self.enforcing = enforcing
+        #: The server's own log: werkzeug's access lines carry each request's HTTP status.
+        self.log = log
+
+    def statuses(self) -> list[int]:
+        """The HTTP status of every AWS request (moto-api ones left out) logged so far, in order."""
+        if self.log is None or not self.log.exists():
+            return []
+        out = []
+        for line in self.log.read_text(errors="replace").splitlines():
+            # werkzeug colours the request of a non-200 line on some terminals' behalf: drop ANSI codes.
+            parts = re.sub(r"\x1b\[[0-9;]*m", "", line).split('"')
+            if len(parts) >= 3 and " /moto-api/" not in parts[1] and parts[1].split(" ")[0] in ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"):
+                code = parts[2].strip().split(" ")[0]
+                if code.isdigit():
+                    out.append(int(code))
+        return out
 
     def set_auth(self, enforce: bool) -> None:
         """moto's reset-auth API: enforcement on ("0" free requests) or off ("inf")."""
@@ -209,7 +226,7 @@ def start_moto(extra_env: Mapping[str, str] | None = None, *, permissive: str | 
                 raise RuntimeError(f"moto server did not answer on {endpoint} within 30 s")
             time.sleep(0.1)
     enforcing = permissive is None and "INITIAL_NO_AUTH_ACTION_COUNT" not in (extra_env or {})
-    return MotoServer(endpoint, process, enforcing)
+    return MotoServer(endpoint, process, enforcing, scratch / "server.log")
 
 
 def stop_moto(server: MotoServer) -> None:
