@@ -66,12 +66,15 @@ Examples:
   $ xaccount create-role --format cloudformation --trust-account 111122223333 > role.json
   # Remove the role and its policies
   $ xaccount create-role --delete --profile dev
+  # The actions the installed ECS server reads, each with the file and line it came from
+  $ xaccount create-role --server ecs:./.venv --explain
 
 Rerunning converges the role (trust and policies) and says "up to date" when nothing changed; each
 change is printed before it is made. A rerun keeps an existing sts:ExternalId condition (when no
 --external-id is given) and a larger MaxSessionDuration, unless --replace-trust.
 The role gets inline policies ${SERVER_SETS.map(policyName).join(", ")}: explicit read-only actions,
-nothing in iam or sts.
+nothing in iam or sts, derived from the server's code (--server ecs:<path>) or from the newest release
+xaccount is tested with (--server ecs: ECS ${RELEASES.ecs.version}, IaC ${RELEASES.iac.version}).
 --dry-run makes no call that writes; it reads the account (to show the plan) when the trust needs the
 caller or --profile is given, and otherwise makes no AWS call at all.`;
 
@@ -172,7 +175,8 @@ function explainText(all: Map<ServerSet, Derivation>, paths: Partial<Record<Serv
 }
 
 export async function runCreateRole(opts: CreateRoleOptions, io: Io): Promise<0 | 1> {
-  const derived = derivations(opts);
+  // Deleting the role needs no permission documents.
+  const derived = opts.delete && !opts.explain ? new Map<ServerSet, Derivation>() : derivations(opts);
   if (opts.explain) {
     const json = Object.fromEntries([...derived].map(([set, d]) => [set, { ...d, builtIn: opts.serverPaths[set] === undefined }]));
     io.out(opts.json ? JSON.stringify({ derivations: json }, null, 2) : explainText(derived, opts.serverPaths));
