@@ -1,16 +1,18 @@
 /**
  * `npm run demo`: the whole chain on a machine with no AWS account.
  *
- * Starts the AWS emulator (moto), creates the role in two emulated accounts with `xaccount create-role`,
- * puts a differently named cluster in each, fetches the real ECS MCP server from PyPI (pinned, cached
- * under .cache/), patches a copy with `xaccount patch`, runs `xaccount test --server` against it, shows
- * which account answered each tool call, and cleans up. Every step says what it does.
+ * Starts the AWS emulator (moto) with IAM enforced, makes an administrator in each of two emulated
+ * accounts and an MCP host identity (a user allowed sts:AssumeRole and nothing else), creates the role in
+ * each account with `xaccount create-role` as its administrator, puts a differently named cluster in each,
+ * fetches the real ECS MCP server from PyPI (pinned, cached under .cache/), patches a copy with `xaccount
+ * patch`, runs `xaccount test --server` against it as the host, shows which account answered each tool
+ * call and that a write with account_id is refused, and cleans up. Every step says what it does.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startMoto, type Moto } from "./emulator.js";
+import { ADMIN, startMoto, type Identity, type Moto } from "./emulator.js";
 import { sdkClient } from "./aws/clients.js";
 import { parseArn } from "./aws/trust.js";
 import { findClusterArns, parseBody } from "./smoke/server.js";
@@ -129,45 +131,47 @@ function sitePackages(venv: string): string {
   return path.join(lib, py, "site-packages");
 }
 
-/** Credentials inside `account`: moto hands out keys for the account named in the role ARN. */
-async function credentialsIn(account: string): Promise<Record<string, string>> {
-  const { STSClient, AssumeRoleCommand } = await import("@aws-sdk/client-sts");
-  const sts = await sdkClient(STSClient, { region: "us-east-1" });
-  const out = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/demo-admin`, RoleSessionName: "xaccount-demo" }));
-  sts.destroy();
-  const c = out.Credentials!;
-  return { AWS_ACCESS_KEY_ID: c.AccessKeyId!, AWS_SECRET_ACCESS_KEY: c.SecretAccessKey!, AWS_SESSION_TOKEN: c.SessionToken! };
-}
-
-async function createCluster(account: string, name: string, creds: Record<string, string>): Promise<string> {
+async function createCluster(account: string, name: string, admin: Identity): Promise<string> {
   const { ECSClient, CreateClusterCommand } = await import("@aws-sdk/client-ecs");
-  const ecs = await sdkClient(ECSClient, {
-    region: "us-east-1",
-    credentials: { accessKeyId: creds.AWS_ACCESS_KEY_ID!, secretAccessKey: creds.AWS_SECRET_ACCESS_KEY!, sessionToken: creds.AWS_SESSION_TOKEN },
-  });
+  const ecs = await sdkClient(ECSClient, { region: "us-east-1", credentials: admin.credentials });
   const out = await ecs.send(new CreateClusterCommand({ clusterName: name }));
   ecs.destroy();
   return out.cluster?.clusterArn ?? `(cluster ${name} in ${account})`;
+}
+
+/** The error a tool answered with (moto's AccessDenied text included), or undefined for a normal answer. */
+function refusal(body: unknown, text: string): string | undefined {
+  const error = body && typeof body === "object" ? (body as { error?: unknown }).error : undefined;
+  const message = typeof error === "string" ? error : /AccessDenied|not authorized/.test(text) ? text : undefined;
+  if (message === undefined) return undefined;
+  // moto answers JSON-protocol services' denials in XML, which botocore does not parse: show its code and message.
+  const xml = /<Code>([^<]+)<\/Code>\s*<Message>([^<]+)<\/Message>/.exec(message);
+  return xml ? `${xml[1]}: ${xml[2]}` : message.split("\n")[0]?.slice(0, 240);
 }
 
 async function main(): Promise<number> {
   let moto: Moto | undefined;
   let work: string | undefined;
   try {
-    step("Starting the AWS emulator (moto) on a free loopback port: nothing here touches real AWS");
+    step("Starting the AWS emulator (moto) on a free loopback port, with IAM enforced: nothing here touches real AWS");
     moto = await startMoto(motoPython());
-    // The SDK calls in this process and every child below reach the emulator through these.
-    Object.assign(process.env, moto.env);
+    const [host, ...admins] = await moto.bootstrap([
+      { account: HOME_ACCOUNT, name: "mcp-host", actions: ["sts:AssumeRole"] },
+      ...ACCOUNTS.map((a) => ({ account: a.id, name: "admin", actions: ADMIN })),
+    ]);
+    // The SDK calls in this process and every child below reach the emulator as the MCP host.
+    Object.assign(process.env, host!.env);
     delete process.env.AWS_PROFILE;
-    say(`AWS_ENDPOINT_URL=${moto.endpoint}; you are a user in account ${HOME_ACCOUNT} (moto's default)`);
+    say(`AWS_ENDPOINT_URL=${moto.endpoint}; every request is checked against the caller's IAM policies`);
+    say(`the MCP host is ${host!.arn}, allowed sts:AssumeRole and nothing else`);
 
-    step(`Creating the read-only role McpReadOnlyRole in accounts ${ACCOUNTS.map((a) => a.id).join(" and ")}, trusting ${HOME_ACCOUNT}`);
-    for (const account of ACCOUNTS) {
-      const creds = await credentialsIn(account.id);
-      say(`as an administrator of ${account.id}:`);
-      const r = await xaccount(["create-role", "--trust-account", HOME_ACCOUNT], { ...moto.env, ...creds });
+    step(`Creating the read-only role McpReadOnlyRole in accounts ${ACCOUNTS.map((a) => a.id).join(" and ")}, trusting the MCP host`);
+    for (const [i, account] of ACCOUNTS.entries()) {
+      const admin = admins[i]!;
+      say(`as ${admin.arn}, an administrator of ${account.id}:`);
+      const r = await xaccount(["create-role", "--trust-principal", host!.arn], admin.env);
       if (r.status !== 0) throw new Error(`create-role in ${account.id} exited ${r.status}`);
-      const arn = await createCluster(account.id, account.cluster, creds);
+      const arn = await createCluster(account.id, account.cluster, admin);
       say(`created ECS cluster ${arn}`);
     }
 
@@ -182,14 +186,14 @@ async function main(): Promise<number> {
     // A copy laid out like site-packages: first on PYTHONPATH, it shadows the pristine install.
     cpSync(path.join(site, SERVER.packagePath), path.join(work, SERVER.packagePath), { recursive: true });
     cpSync(path.join(site, "awslabs", "__init__.py"), path.join(work, "awslabs", "__init__.py"));
-    const patched = await xaccount(["patch", "ecs", work], moto.env, false);
+    const patched = await xaccount(["patch", "ecs", work], host!.env, false);
     if (patched.status !== 0) throw new Error(`xaccount patch exited ${patched.status}:\n${patched.stdout}`);
     for (const line of patched.stdout.split("\n").slice(0, 14)) say(`  ${line}`);
     say("  ...");
 
     step("Smoke-testing the chain with `xaccount test --server`: identity, AssumeRole, read-only calls, the patched server over MCP");
     const accounts = ACCOUNTS.map((a) => a.id).join(",");
-    const test = await xaccount(["test", "--server", `ecs:${work}`, "--accounts", accounts, "--python", python], moto.env);
+    const test = await xaccount(["test", "--server", `ecs:${work}`, "--accounts", accounts, "--python", python], host!.env);
     if (test.status !== 0) throw new Error(`xaccount test exited ${test.status}`);
 
     step("Which account answered each call: the same tool, called by an MCP client with and without account_id");
@@ -197,7 +201,8 @@ async function main(): Promise<number> {
       python,
       module: SERVER.entryModule,
       cwd: work,
-      env: { ...(process.env as Record<string, string>), PYTHONPATH: work },
+      // ALLOW_WRITE lets the server try a write, so the role's refusal shows below.
+      env: { ...(process.env as Record<string, string>), PYTHONPATH: work, ALLOW_WRITE: "true" },
       timeoutMs: 60_000,
     });
     try {
@@ -205,11 +210,22 @@ async function main(): Promise<number> {
         const args: Record<string, unknown> = { api_operation: "ListClusters", api_params: {} };
         if (accountId) args.account_id = accountId;
         const result = await server.call("ecs_resource_management", args);
-        const arns = findClusterArns(parseBody(result.text, result.structured));
-        const answeredBy = [...new Set(arns.map((a) => parseArn(a)?.account))].join(", ") || `${HOME_ACCOUNT} (no clusters there)`;
-        const call = accountId ? `account_id=${accountId}` : "without account_id";
-        say(`ecs_resource_management ListClusters ${call} -> answered by ${answeredBy}: ${arns.map((a) => a.slice(a.lastIndexOf("/") + 1)).join(", ") || "[]"}`);
+        const body = parseBody(result.text, result.structured);
+        const arns = findClusterArns(body);
+        const call = accountId ? `account_id=${accountId}` : "without account_id (the host's own identity)";
+        const refused = refusal(body, result.text);
+        if (refused) say(`ecs_resource_management ListClusters ${call} -> refused: ${refused}`);
+        else {
+          const answeredBy = [...new Set(arns.map((a) => parseArn(a)?.account))].join(", ") || "(no clusters)";
+          say(`ecs_resource_management ListClusters ${call} -> answered by ${answeredBy}: ${arns.map((a) => a.slice(a.lastIndexOf("/") + 1)).join(", ") || "[]"}`);
+        }
       }
+      // The role is read-only: a write with account_id reaches AWS as the role and is refused there.
+      const target = ACCOUNTS[0]!.id;
+      const write = await server.call("ecs_resource_management", { api_operation: "CreateCluster", api_params: { clusterName: "not-allowed" }, account_id: target });
+      const denied = refusal(parseBody(write.text, write.structured), write.text);
+      if (!denied || !/AccessDenied/.test(denied)) throw new Error(`a write with account_id was not refused: ${write.text.slice(0, 300)}`);
+      say(`ecs_resource_management CreateCluster account_id=${target} -> refused: ${denied}`);
     } finally {
       await server.close();
     }

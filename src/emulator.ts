@@ -2,6 +2,17 @@
  * Starts moto's server (the AWS emulator) on a free loopback port, and stops it even when the caller
  * fails. Used by the tests (test/helpers/moto.ts) and by the demo; everything reaches it through
  * AWS_ENDPOINT_URL, as users would.
+ *
+ * IAM is enforced by default (moto's INITIAL_NO_AUTH_ACTION_COUNT=0): every request must be signed by a
+ * key moto knows and be allowed by that identity's policies, as in real AWS. How moto 5.2 decides:
+ * - keys from iam:CreateAccessKey belong to the account they were made in; keys from sts:AssumeRole to
+ *   the account in the role ARN, and carry that role's policies (inline and attached);
+ * - the action checked is `<signing name>:<Operation>` (e.g. `elasticloadbalancing:DescribeTargetHealth`);
+ *   Resource and most Conditions are not evaluated; sts:GetCallerIdentity is always allowed;
+ * - sts:AssumeRole needs an Allow in the caller's own policies; the role's trust policy is checked (exact
+ *   principal ARN, sts:ExternalId condition) only when caller and role are in the same account.
+ * So the only unauthenticated requests are `bootstrap`'s, which opens the door (moto's reset-auth API),
+ * makes the identities a test needs, and closes it again.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
@@ -11,12 +22,42 @@ import path from "node:path";
 
 export interface Moto {
   endpoint: string;
-  /** Environment for a child process or SDK client talking to the emulator with dummy credentials. */
+  /**
+   * Environment for a child process or SDK client talking to the emulator with dummy credentials. Under
+   * enforcement those credentials are refused (as unknown keys are by AWS): use a bootstrapped identity's.
+   */
   env: Record<string, string>;
+  /** True unless started with `permissive`. */
+  enforcing: boolean;
   stop: () => Promise<void>;
-  /** Wipes every account's resources (moto's reset API). */
+  /** Wipes every account's resources and identities (moto's reset API); enforcement stays as it was. */
   reset: () => Promise<void>;
+  /** Makes IAM users with access keys and inline policies, with enforcement off only while it runs. */
+  bootstrap: (users: readonly UserSpec[]) => Promise<Identity[]>;
 }
+
+/** An IAM user to make: in which account, its name, and the actions its one inline policy allows. */
+export interface UserSpec {
+  account: string;
+  name: string;
+  /** `["*"]` for an administrator. */
+  actions: readonly string[];
+}
+
+export interface Identity {
+  account: string;
+  name: string;
+  arn: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY plus the emulator's endpoint and region. */
+  env: Record<string, string>;
+}
+
+/** moto's default account: where keys it does not know would land if it did not enforce. */
+export const MOTO_DEFAULT_ACCOUNT = "123456789012";
+
+/** Every action, for a bootstrapped administrator. */
+export const ADMIN: readonly string[] = ["*"];
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -38,11 +79,18 @@ export const DUMMY_CREDENTIALS = {
   AWS_REGION: "us-east-1",
 };
 
-/**
- * `python` must have `moto[server]` installed. `env`: extra settings for the emulator process, e.g.
- * INITIAL_NO_AUTH_ACTION_COUNT to make it enforce IAM policies.
- */
-export async function startMoto(python: string, options: { env?: Record<string, string> } = {}): Promise<Moto> {
+export interface MotoOptions {
+  /** Extra settings for the emulator process. */
+  env?: Record<string, string>;
+  /**
+   * Why this emulator lets every request through. Only for what enforcement cannot express (say why in one
+   * line, e.g. "counts requests of dummy keys"); absent means IAM is enforced.
+   */
+  permissive?: string;
+}
+
+/** `python` must have `moto[server]` installed. */
+export async function startMoto(python: string, options: MotoOptions = {}): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const recording = path.join(tmpdir(), `xaccount-moto-${process.pid}-${port}.jsonl`);
@@ -50,7 +98,13 @@ export async function startMoto(python: string, options: { env?: Record<string, 
     stdio: ["ignore", "ignore", "pipe"],
     // Recording on (tests count requests at the emulator), into a file of this server's own rather
     // than ./moto_recording, which every server would share and leave behind.
-    env: { ...process.env, MOTO_ENABLE_RECORDING: "True", MOTO_RECORDER_FILEPATH: recording, ...options.env },
+    env: {
+      ...process.env,
+      MOTO_ENABLE_RECORDING: "True",
+      MOTO_RECORDER_FILEPATH: recording,
+      INITIAL_NO_AUTH_ACTION_COUNT: options.permissive === undefined ? "0" : "inf",
+      ...options.env,
+    },
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
@@ -81,12 +135,63 @@ export async function startMoto(python: string, options: { env?: Record<string, 
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  const env = { ...DUMMY_CREDENTIALS, AWS_ENDPOINT_URL: endpoint };
+  const enforcing = options.permissive === undefined && options.env?.INITIAL_NO_AUTH_ACTION_COUNT === undefined;
   return {
     endpoint,
-    env: { ...DUMMY_CREDENTIALS, AWS_ENDPOINT_URL: endpoint },
+    env,
+    enforcing,
     stop,
     reset: async () => {
       await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
     },
+    bootstrap: (users) => bootstrap(endpoint, env, users, enforcing),
   };
+}
+
+/** moto's switch for INITIAL_NO_AUTH_ACTION_COUNT in server mode: "inf" lets everything through, "0" none. */
+async function setAuth(endpoint: string, count: "inf" | "0"): Promise<void> {
+  const res = await fetch(`${endpoint}/moto-api/reset-auth`, { method: "POST", body: count });
+  if (!res.ok) throw new Error(`moto reset-auth ${count}: HTTP ${res.status}`);
+}
+
+async function bootstrap(endpoint: string, env: Record<string, string>, users: readonly UserSpec[], enforcing: boolean): Promise<Identity[]> {
+  const { IAMClient, CreateUserCommand, CreateAccessKeyCommand, PutUserPolicyCommand } = await import("@aws-sdk/client-iam");
+  const { STSClient, AssumeRoleCommand } = await import("@aws-sdk/client-sts");
+  const dummy = { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! };
+  const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+  await setAuth(endpoint, "inf");
+  try {
+    const out: Identity[] = [];
+    for (const u of users) {
+      // Unknown keys land in moto's default account; keys of an assumed role land in the role's account.
+      let credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = dummy;
+      if (u.account !== MOTO_DEFAULT_ACCOUNT) {
+        const sts = new STSClient({ region: "us-east-1", endpoint, credentials: dummy, logger: quiet });
+        const c = (await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${u.account}:role/xaccount-bootstrap`, RoleSessionName: "bootstrap" }))).Credentials;
+        sts.destroy();
+        credentials = { accessKeyId: c?.AccessKeyId ?? "", secretAccessKey: c?.SecretAccessKey ?? "", sessionToken: c?.SessionToken ?? "" };
+      }
+      const iam = new IAMClient({ region: "us-east-1", endpoint, credentials, logger: quiet });
+      const user = (await iam.send(new CreateUserCommand({ UserName: u.name }))).User;
+      await iam.send(new PutUserPolicyCommand({
+        UserName: u.name,
+        PolicyName: "bootstrap",
+        PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: [...u.actions], Resource: "*" }] }),
+      }));
+      const key = (await iam.send(new CreateAccessKeyCommand({ UserName: u.name }))).AccessKey;
+      iam.destroy();
+      const keys = { accessKeyId: key?.AccessKeyId ?? "", secretAccessKey: key?.SecretAccessKey ?? "" };
+      out.push({
+        account: u.account,
+        name: u.name,
+        arn: user?.Arn ?? `arn:aws:iam::${u.account}:user/${u.name}`,
+        credentials: keys,
+        env: { ...env, AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey },
+      });
+    }
+    return out;
+  } finally {
+    if (enforcing) await setAuth(endpoint, "0");
+  }
 }

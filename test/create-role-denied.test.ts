@@ -1,7 +1,7 @@
 /**
- * AccessDenied, for real: moto started with IAM enforcement (INITIAL_NO_AUTH_ACTION_COUNT lets the setup
- * calls through, then every request is checked against the caller's IAM policies). create-role must name
- * the permission the caller lacks, exit 1 without a stack trace, and say what exists in the account.
+ * AccessDenied, for real: moto enforcing IAM (the emulator's default; its bootstrap makes the users, then
+ * every request is checked against the caller's IAM policies). create-role must name the permission the
+ * caller lacks, exit 1 without a stack trace, and say what exists in the account.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,41 +9,26 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import {
-  CreateAccessKeyCommand, CreateUserCommand, GetRoleCommand, IAMClient, ListRolePoliciesCommand, PutUserPolicyCommand,
-} from "@aws-sdk/client-iam";
-import { startMoto, type Moto } from "./helpers/moto.js";
+import { GetRoleCommand, IAMClient, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
+import { MOTO_DEFAULT_ACCOUNT, startMoto, type Moto } from "./helpers/moto.js";
 import { PACKAGE_ROOT } from "../src/version.js";
 
 const BIN = path.join(PACKAGE_ROOT, "bin", "xaccount.js");
-/** The setup below makes exactly this many calls before enforcement starts. */
-const SETUP_CALLS = 8;
-
 let moto: Moto;
 let tmp: string;
 const users: Record<string, { AWS_ACCESS_KEY_ID: string; AWS_SECRET_ACCESS_KEY: string }> = {};
 
-async function user(iam: IAMClient, name: string, actions: string[] | undefined): Promise<void> {
-  await iam.send(new CreateUserCommand({ UserName: name }));
-  const key = (await iam.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey;
-  users[name] = { AWS_ACCESS_KEY_ID: key?.AccessKeyId ?? "", AWS_SECRET_ACCESS_KEY: key?.SecretAccessKey ?? "" };
-  if (actions) {
-    await iam.send(new PutUserPolicyCommand({
-      UserName: name,
-      PolicyName: "allowed",
-      PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }] }),
-    }));
-  }
-}
-
 before(async () => {
-  moto = await startMoto({ env: { INITIAL_NO_AUTH_ACTION_COUNT: String(SETUP_CALLS) } });
+  moto = await startMoto();
   tmp = mkdtempSync(path.join(tmpdir(), "xaccount-denied-"));
-  const iam = new IAMClient({ region: "us-east-1", endpoint: moto.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
-  await user(iam, "admin", ["iam:*", "sts:*"]);
-  // May read and create the role, but not write its policies.
-  await user(iam, "limited", ["sts:GetCallerIdentity", "iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:CreateRole", "iam:TagRole"]);
-  await user(iam, "nobody", undefined);
+  const made = await moto.bootstrap([
+    { account: MOTO_DEFAULT_ACCOUNT, name: "admin", actions: ["iam:*", "sts:*"] },
+    // May read and create the role, but not write its policies.
+    { account: MOTO_DEFAULT_ACCOUNT, name: "limited", actions: ["sts:GetCallerIdentity", "iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:CreateRole", "iam:TagRole"] },
+    // No IAM permission at all (sts:GetCallerIdentity is never refused).
+    { account: MOTO_DEFAULT_ACCOUNT, name: "nobody", actions: ["sts:GetCallerIdentity"] },
+  ]);
+  for (const u of made) users[u.name] = { AWS_ACCESS_KEY_ID: u.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: u.credentials.secretAccessKey };
 });
 after(async () => {
   await moto?.stop();

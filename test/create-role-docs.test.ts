@@ -4,8 +4,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SERVER_SETS, permissionPolicies, permissionPolicy, policyName, type PolicyDocument } from "../src/aws/policies.js";
-import { parseArn, partitionOfRegion, resolveCaller, resolveTrustPrincipal, trustPolicy } from "../src/aws/trust.js";
+import { SERVER_SETS, SMOKE_TEST_ACTIONS, permissionPolicies, permissionPolicy, policyName, type PolicyDocument } from "../src/aws/policies.js";
+import { parseArn, partitionOfRegion, resolveCaller, resolveTrustPrincipal, trustChanges, trustPolicy, trustTerms } from "../src/aws/trust.js";
+import { keepExistingTerms } from "../src/aws/provision.js";
+import { RELEASES } from "../src/aws/derive/releases.js";
 import * as validate from "../src/aws/validate.js";
 import { canonical, decodePolicy, planConverge, planDelete, samePolicy, type DesiredRole, type RoleState } from "../src/aws/role.js";
 import { roleTemplate } from "../src/aws/cloudformation.js";
@@ -46,25 +48,37 @@ test("every action in every set is an explicit service:Action, read-only, outsid
     assert.ok(actions.length > 0, set);
     assert.deepEqual(readOnlyProblems(actions), [], set);
     for (const action of actions) {
-      assert.match(action.split(":")[1] ?? "", /^(Describe|List|Get|Filter|Lookup)/, `${set}: ${action} is not a read verb`);
+      assert.match(action.split(":")[1] ?? "", /^(Describe|List|Get|Filter|Lookup|Search|BatchGet)/, `${set}: ${action} is not a read verb`);
     }
     assert.equal(new Set(actions).size, actions.length, `${set}: duplicate actions`);
     for (const st of permissionPolicy(set).Statement) assert.equal(st.Effect, "Allow");
   }
 });
 
-test("the documents cover what the servers' troubleshooting reads", () => {
+test("the built-in documents are the derivation of the newest tested releases, each action with where it came from", () => {
+  assert.deepEqual([RELEASES.ecs.version, RELEASES.iac.version], ["0.1.37", "1.0.26"]);
+  for (const set of SERVER_SETS) {
+    const derived = RELEASES[set].actions.map((a) => a.action);
+    const granted = actionsOf(permissionPolicy(set));
+    assert.deepEqual(granted.filter((a) => !Object.values(SMOKE_TEST_ACTIONS).includes(a as never)).sort(), derived.filter((a) => !Object.values(SMOKE_TEST_ACTIONS).includes(a as never)).sort());
+    for (const a of RELEASES[set].actions) assert.ok(a.sources.length > 0 && a.sources.every((s) => s.line > 0 && s.file.endsWith(".py")), a.action);
+    // Every write the derivation found is reported with its place, never granted.
+    for (const e of RELEASES[set].excluded) assert.ok(!granted.includes(e.action), e.action);
+  }
   const ecs = actionsOf(permissionPolicy("ecs"));
-  for (const a of [
-    "ecs:DescribeServices", "ecs:ListClusters", "ecs:DescribeTasks", "ec2:DescribeSubnets", "ec2:DescribeVpcs",
-    "elasticloadbalancing:DescribeTargetHealth", "logs:FilterLogEvents", "logs:GetLogEvents", "logs:DescribeLogGroups",
-    "logs:DescribeLogStreams", "ecr:DescribeImages", "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
-  ]) assert.ok(ecs.includes(a), `ecs set lacks ${a}`);
+  for (const a of ["ecs:DescribeServices", "ecs:DescribeTasks", "ec2:DescribeSubnets", "elasticloadbalancing:DescribeTargetHealth", "logs:GetLogEvents", "ecr:DescribeImages", "cloudformation:DescribeStackEvents"]) {
+    assert.ok(ecs.includes(a), `ecs set lacks ${a}`);
+  }
+  assert.ok(RELEASES.ecs.excluded.some((e) => e.action === "ecs:CreateCluster" && /ALLOW_WRITE/.test(e.reason)), "the tool's writes are listed as excluded");
   const iac = actionsOf(permissionPolicy("iac"));
   for (const a of ["cloudformation:DescribeStacks", "cloudformation:DescribeEvents", "cloudtrail:LookupEvents"]) {
     assert.ok(iac.includes(a), `iac set lacks ${a}`);
   }
-  assert.ok(!iac.some((a) => a.startsWith("ecs:")), "iac set must not carry ECS reads");
+  // The only ECS read in the IaC set is the one `xaccount test` makes, in its own statement.
+  assert.deepEqual(iac.filter((a) => a.startsWith("ecs:")), [SMOKE_TEST_ACTIONS.listClusters]);
+  for (const set of SERVER_SETS) {
+    for (const a of Object.values(SMOKE_TEST_ACTIONS)) assert.ok(actionsOf(permissionPolicy(set)).includes(a), `${set} set lacks ${a}, which xaccount test calls`);
+  }
   assert.deepEqual([...permissionPolicies(["iac"]).keys()], [policyName("iac")]);
   assert.deepEqual([...permissionPolicies(["ecs", "iac"]).keys()], ["xaccount-ecs-read-only", "xaccount-iac-read-only"]);
 });
@@ -195,7 +209,7 @@ test("plan: a matching role is up to date; each difference is one change; deleti
   drifted.inline.set("someone-elses", {});
   drifted.tags.team = "y";
   assert.deepEqual(planConverge(drifted, want), [
-    { kind: "update-trust" },
+    { kind: "update-trust", details: ["trust arn:aws:iam::123456789012:user/alice"] },
     { kind: "update-settings", what: ["max session duration"] },
     { kind: "put-policy", name: "xaccount-iac-read-only", isNew: false },
     { kind: "delete-policy", name: "xaccount-old-read-only" },
@@ -222,4 +236,37 @@ test("the CloudFormation template carries the same documents", () => {
   assert.equal(role.Properties.RoleName, "McpReadOnlyRole");
   assert.deepEqual(role.Properties.AssumeRolePolicyDocument, want.trustPolicy);
   assert.deepEqual(role.Properties.Policies, [...want.policies].map(([PolicyName, PolicyDocument]) => ({ PolicyName, PolicyDocument })));
+});
+
+test("trust changes: each principal added or dropped and the external id condition, never its value", () => {
+  const before = trustPolicy({ principals: ["arn:aws:iam::111111111111:user/a"], accounts: ["222222222222"], partition: "aws", externalId: "secret-1" });
+  const after = trustPolicy({ principals: ["arn:aws:iam::111111111111:user/b"], accounts: ["222222222222"], partition: "aws" });
+  const lines = trustChanges(before, after);
+  assert.deepEqual(lines, [
+    "trust arn:aws:iam::111111111111:user/b",
+    "stop trusting arn:aws:iam::111111111111:user/a",
+    "drop the sts:ExternalId condition (anyone trusted may assume the role without it)",
+  ]);
+  assert.ok(!lines.join("\n").includes("secret-1"));
+  assert.deepEqual(trustChanges(after, trustPolicy({ principals: ["arn:aws:iam::111111111111:user/b"], accounts: ["222222222222"], partition: "aws", externalId: "x1" })), ["require an sts:ExternalId"]);
+  assert.deepEqual(trustTerms({ Statement: { Effect: "Allow", Principal: { AWS: "arn:aws:iam::1:root" }, Condition: { StringEquals: { "sts:ExternalId": "e" } } } }), { principals: ["arn:aws:iam::1:root"], externalIds: ["e"] });
+});
+
+test("a rerun keeps an existing external id and a larger session duration unless --replace-trust; several ids refuse with exit 2", () => {
+  const want = wanted();
+  const state = stateMatching(want);
+  state.trustPolicy = trustPolicy({ principals: ["arn:aws:iam::123456789012:user/alice"], accounts: [], partition: "aws", externalId: "kept-id" });
+  state.maxSessionDuration = 7200;
+  const req = { roleName: "McpReadOnlyRole", trustPrincipals: [], trustAccounts: [], maxSessionDuration: 3600, servers: ["ecs" as const, "iac" as const], tags: {} };
+  const kept = keepExistingTerms(state, want, req, "aws");
+  assert.deepEqual(trustTerms(kept.want.trustPolicy).externalIds, ["kept-id"]);
+  assert.equal(kept.want.maxSessionDuration, 7200);
+  assert.equal(kept.notes.length, 2);
+  assert.deepEqual(planConverge(state, kept.want).map((c) => c.kind), []);
+  const replaced = keepExistingTerms(state, want, { ...req, replaceTrust: true }, "aws");
+  assert.deepEqual([trustTerms(replaced.want.trustPolicy).externalIds, replaced.want.maxSessionDuration], [[], 3600]);
+  // An explicit --external-id is what the user asked for.
+  assert.deepEqual(trustTerms(keepExistingTerms(state, { ...want, trustPolicy: trustPolicy({ principals: [], accounts: [], partition: "aws", externalId: "new-id" }) }, { ...req, externalId: "new-id" }, "aws").want.trustPolicy).externalIds, ["new-id"]);
+  state.trustPolicy = { Statement: [{ Effect: "Allow", Principal: { AWS: "x" }, Condition: { StringEquals: { "sts:ExternalId": ["a1", "b2"] } } }] };
+  assert.equal(codeOf(() => keepExistingTerms(state, want, req, "aws")), "trust-would-weaken/2");
 });

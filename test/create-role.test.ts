@@ -1,22 +1,24 @@
 /**
  * `xaccount create-role` end to end: the real CLI (`node bin/xaccount.js`) as a child process against
- * moto's server, reading back what it did with the SDK. moto maps credentials to accounts: keys made
- * with iam:CreateAccessKey belong to the account they were made in, and keys from sts:AssumeRole belong to
- * the account in the role ARN, so several "accounts" are several sets of credentials.
+ * moto's server with IAM enforced, reading back what it did with the SDK. moto maps credentials to
+ * accounts: keys made with iam:CreateAccessKey belong to the account they were made in, and keys from
+ * sts:AssumeRole belong to the account in the role ARN, so several "accounts" are several sets of
+ * credentials. Each test starts from a reset emulator with one bootstrapped administrator (`admin`); every
+ * identity create-role runs as is an IAM user or role session with the IAM permissions it needs.
  */
 import { after, before, beforeEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   AttachRolePolicyCommand, CreateAccessKeyCommand, CreatePolicyCommand, CreateRoleCommand, CreateUserCommand,
   GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListPoliciesCommand,
-  ListRolePoliciesCommand, ListRolesCommand, PutRolePolicyCommand,
+  ListRolePoliciesCommand, ListRolesCommand, PutRolePolicyCommand, PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { startMoto, type Moto } from "./helpers/moto.js";
+import { ADMIN, startMoto, testPython, type Identity, type Moto } from "./helpers/moto.js";
 import { PACKAGE_ROOT } from "../src/version.js";
 import { permissionPolicy } from "../src/aws/policies.js";
 
@@ -26,6 +28,8 @@ const ROLE = "McpReadOnlyRole";
 
 let moto: Moto;
 let tmp: string;
+/** An administrator of moto's default account, made again after each reset. */
+let admin: Identity;
 
 before(async () => {
   moto = await startMoto();
@@ -35,7 +39,10 @@ after(async () => {
   await moto?.stop();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
-beforeEach(async () => moto.reset());
+beforeEach(async () => {
+  await moto.reset();
+  admin = (await moto.bootstrap([{ account: DEFAULT_ACCOUNT, name: "admin", actions: ADMIN }]))[0]!;
+});
 
 interface Creds { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined }
 interface Run { status: number | null; stdout: string; stderr: string }
@@ -64,22 +71,29 @@ function cli(args: string[], extra: Record<string, string> = {}): Promise<Run> {
 }
 
 function iam(c?: Creds): IAMClient {
-  return new IAMClient({ region: "us-east-1", endpoint: moto.endpoint, credentials: c ?? { accessKeyId: "testing", secretAccessKey: "testing" } });
+  return new IAMClient({ region: "us-east-1", endpoint: moto.endpoint, credentials: c ?? admin.credentials });
 }
 
+/** What create-role needs: IAM (sts:GetCallerIdentity needs no permission). */
+const ROLE_ADMIN_POLICY = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iam:*", Resource: "*" }] });
+
+/** An IAM user of the default account who may run create-role. */
 async function newUser(name: string): Promise<{ arn: string; creds: Creds }> {
   const client = iam();
   const user = await client.send(new CreateUserCommand({ UserName: name }));
+  await client.send(new PutUserPolicyCommand({ UserName: name, PolicyName: "iam-admin", PolicyDocument: ROLE_ADMIN_POLICY }));
   const key = (await client.send(new CreateAccessKeyCommand({ UserName: name }))).AccessKey;
   return { arn: user.User?.Arn ?? "", creds: { accessKeyId: key?.AccessKeyId ?? "", secretAccessKey: key?.SecretAccessKey ?? "" } };
 }
 
-async function assume(roleArn: string): Promise<Creds> {
-  const sts = new STSClient({ region: "us-east-1", endpoint: moto.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+async function assume(roleArn: string, as: Creds = admin.credentials): Promise<Creds> {
+  const sts = new STSClient({ region: "us-east-1", endpoint: moto.endpoint, credentials: as });
   const c = (await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "operator-session" }))).Credentials;
   return { accessKeyId: c?.AccessKeyId ?? "", secretAccessKey: c?.SecretAccessKey ?? "", sessionToken: c?.SessionToken };
 }
 
+/** Trusts the default account's administrator (moto checks same-account trust by exact principal ARN). */
+const trustAdmin = (): Record<string, unknown> => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: admin.arn }, Action: "sts:AssumeRole" }] });
 const TRUST_ANY = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${DEFAULT_ACCOUNT}:root` }, Action: "sts:AssumeRole" }] };
 
 /** Everything IAM holds that create-role could have made, for exact comparisons. */
@@ -187,7 +201,8 @@ test("--dry-run prints the documents and creates nothing", async () => {
 });
 
 test("an assumed-role caller is trusted as its role, with the role's path from iam:GetRole", async () => {
-  await iam().send(new CreateRoleCommand({ RoleName: "Operator", Path: "/team/ops/", AssumeRolePolicyDocument: JSON.stringify(TRUST_ANY) }));
+  await iam().send(new CreateRoleCommand({ RoleName: "Operator", Path: "/team/ops/", AssumeRolePolicyDocument: JSON.stringify(trustAdmin()) }));
+  await iam().send(new PutRolePolicyCommand({ RoleName: "Operator", PolicyName: "iam-admin", PolicyDocument: ROLE_ADMIN_POLICY }));
   const session = await assume(`arn:aws:iam::${DEFAULT_ACCOUNT}:role/team/ops/Operator`);
   const r = await cli([], credsEnv(session));
   assert.equal(r.status, 0, r.stderr);
@@ -197,14 +212,23 @@ test("an assumed-role caller is trusted as its role, with the role's path from i
 });
 
 test("an assumed-role caller whose role cannot be read gets the path-less role ARN, and a note says so", async () => {
-  // moto hands out credentials for a role that does not exist; GetRole then finds nothing.
-  const session = await assume("arn:aws:iam::222222222222:role/Ghost");
-  const r = await cli([], credsEnv(session));
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /note: .*assumed-role\/Ghost.*role arn:aws:iam::222222222222:role\/Ghost/);
-  const role = (await snapshot(session))[ROLE] as RoleSnap;
-  assert.equal(role.arn, `arn:aws:iam::222222222222:role/${ROLE}`);
-  assert.deepEqual(role.trust.Statement[0]?.Principal.AWS, ["arn:aws:iam::222222222222:role/Ghost"]);
+  // Permissive: only moto's open mode hands out a working session for a role that does not exist (moto
+  // ignores Resource, so a Deny on iam:GetRole would also stop create-role reading its own role).
+  const open = await startMoto({ permissive: "a session of a role that does not exist works only when nothing is checked" });
+  const saved = moto;
+  moto = open;
+  try {
+    const session = await assume("arn:aws:iam::222222222222:role/Ghost", { accessKeyId: "testing", secretAccessKey: "testing" });
+    const r = await cli([], credsEnv(session));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /note: .*assumed-role\/Ghost.*role arn:aws:iam::222222222222:role\/Ghost/);
+    const role = (await snapshot(session))[ROLE] as RoleSnap;
+    assert.equal(role.arn, `arn:aws:iam::222222222222:role/${ROLE}`);
+    assert.deepEqual(role.trust.Statement[0]?.Principal.AWS, ["arn:aws:iam::222222222222:role/Ghost"]);
+  } finally {
+    moto = saved;
+    await open.stop();
+  }
 });
 
 test("--trust-account with --external-id puts both in the trust policy", async () => {
@@ -245,11 +269,11 @@ test("bad input exits 2 with one line, before any AWS call, and creates nothing"
   assert.deepEqual(await snapshot(), before);
 });
 
-test("root credentials are refused with advice, and nothing is created", async () => {
-  // moto's own default identity is not a user or role: also refused, with the same advice.
+test("keys AWS does not know are refused with exit 1, and nothing is created", async () => {
+  // Root credentials are refused by resolveCaller (create-role-docs.test.ts): moto has no root keys to try.
   const r = await cli([]);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /error\[caller-not-supported\].*\n.*--trust-principal/);
+  assert.match(r.stderr, /error\[aws-credentials\]: AWS rejected the credentials/);
   assert.deepEqual(Object.keys(await snapshot()), ["localPolicies"]);
 });
 
@@ -299,12 +323,18 @@ test("--profile a,b,c does each account in turn, with a table; a failing profile
   const accounts = { a: "111111111111", b: "222222222222", c: "333333333333" };
   const lines: string[] = [];
   const sessions: Record<string, Creds> = {};
-  for (const [profile, account] of Object.entries(accounts)) {
-    const admin = await assume(`arn:aws:iam::${account}:role/Admin`);
-    // The role behind the session exists in its account, so create-role can read its path.
-    await iam(admin).send(new CreateRoleCommand({ RoleName: "Admin", AssumeRolePolicyDocument: JSON.stringify(TRUST_ANY) }));
-    sessions[profile] = admin;
-    lines.push(`[${profile}]`, `aws_access_key_id = ${admin.accessKeyId}`, `aws_secret_access_key = ${admin.secretAccessKey}`, `aws_session_token = ${admin.sessionToken ?? ""}`, "");
+  const admins = await moto.bootstrap(Object.values(accounts).map((account) => ({ account, name: "admin", actions: ADMIN })));
+  for (const [i, [profile, account]] of Object.entries(accounts).entries()) {
+    // Each profile is a session of an Admin role in its account, as SSO gives; the role exists there, so
+    // create-role can read its path.
+    const boot = admins[i]!;
+    const trust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: boot.arn }, Action: "sts:AssumeRole" }] };
+    await iam(boot.credentials).send(new CreateRoleCommand({ RoleName: "Admin", AssumeRolePolicyDocument: JSON.stringify(trust) }));
+    await iam(boot.credentials).send(new PutRolePolicyCommand({ RoleName: "Admin", PolicyName: "iam-admin", PolicyDocument: ROLE_ADMIN_POLICY }));
+    assert.equal(boot.account, account);
+    const session = await assume(`arn:aws:iam::${account}:role/Admin`, boot.credentials);
+    sessions[profile] = session;
+    lines.push(`[${profile}]`, `aws_access_key_id = ${session.accessKeyId}`, `aws_secret_access_key = ${session.secretAccessKey}`, `aws_session_token = ${session.sessionToken ?? ""}`, "");
   }
   const files = {
     AWS_SHARED_CREDENTIALS_FILE: path.join(tmp, "credentials"),
@@ -340,7 +370,9 @@ test("assumeRoleInAccount (the helper `test` can use) gives credentials for that
   const { assumeRoleInAccount } = await import("../src/aws/sts.js");
   const { STSClient: Sts, GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
   const saved = { ...process.env };
-  Object.assign(process.env, moto.env);
+  // The caller may assume roles and nothing else, like an MCP host.
+  const [host] = await moto.bootstrap([{ account: DEFAULT_ACCOUNT, name: "host", actions: ["sts:AssumeRole"] }]);
+  Object.assign(process.env, host!.env);
   try {
     const assumed = await assumeRoleInAccount({ accountId: "444444444444", roleName: "McpReadOnlyRole", externalId: "ext-42", sessionName: "smoke test!" });
     assert.equal(assumed.roleArn, "arn:aws:iam::444444444444:role/McpReadOnlyRole");
@@ -354,4 +386,92 @@ test("assumeRoleInAccount (the helper `test` can use) gives credentials for that
   } finally {
     process.env = saved;
   }
+});
+
+test("a rerun without --external-id keeps the sts:ExternalId condition and a larger MaxSessionDuration, saying so; --replace-trust drops them", async () => {
+  const alice = await newUser("alice");
+  const first = await cli(["--trust-account", "111111111111", "--external-id", "mcp-ext-1", "--max-session-duration", "7200"], credsEnv(alice.creds));
+  assert.equal(first.status, 0, first.stderr);
+  const kept = await snapshot();
+  const rerun = await cli(["--trust-account", "111111111111"], credsEnv(alice.creds));
+  assert.equal(rerun.status, 0, rerun.stderr);
+  assert.match(rerun.stdout, /up to date/);
+  assert.match(rerun.stderr, /note: kept the role's sts:ExternalId condition/);
+  assert.match(rerun.stderr, /note: kept the role's MaxSessionDuration of 7200 s/);
+  assert.deepEqual(await snapshot(), kept, "nothing was weakened");
+
+  const replaced = await cli(["--trust-account", "111111111111", "--replace-trust"], credsEnv(alice.creds));
+  assert.equal(replaced.status, 0, replaced.stderr);
+  // Said on stderr before the writes, and in the result.
+  assert.match(replaced.stderr, /in account 123456789012: update trust policy \(drop the sts:ExternalId condition.*\); update max session duration$/m);
+  const role = (await snapshot())[ROLE] as RoleSnap;
+  assert.equal(role.trust.Statement[0]?.Condition, undefined);
+  assert.equal(role.maxSessionDuration, 3600);
+});
+
+test("every trust change a rerun makes is printed before it is made: who is trusted and who no longer is", async () => {
+  const alice = await newUser("alice");
+  const bob = await newUser("bob");
+  assert.equal((await cli([], credsEnv(alice.creds))).status, 0);
+  const r = await cli([], credsEnv(bob.creds));
+  assert.equal(r.status, 0, r.stderr);
+  const announced = r.stderr.split("\n").find((l) => l.startsWith("in account 123456789012: "));
+  assert.ok(announced, r.stderr);
+  assert.match(announced, new RegExp(`update trust policy \\(trust ${bob.arn}; stop trusting ${alice.arn}\\)`));
+  // The same plan shows in a dry run, without writing.
+  const dry = await cli(["--dry-run"], credsEnv(alice.creds));
+  assert.deepEqual((JSON.parse(dry.stdout) as { plan: string[] }).plan, [`update trust policy (trust ${alice.arn}; stop trusting ${bob.arn})`]);
+});
+
+/** A tiny installed-looking ECS server: one module that reads services and deletes a cluster. */
+function tinyServer(python: string): string {
+  const root = mkdtempSync(path.join(tmp, "tiny-ecs-"));
+  const pkg = path.join(root, "awslabs", "ecs_mcp_server");
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(path.join(root, "awslabs", "__init__.py"), "");
+  writeFileSync(path.join(pkg, "__init__.py"), "");
+  writeFileSync(path.join(pkg, "main.py"), [
+    "import boto3",
+    "",
+    "def tool(cluster):",
+    '    ecs = boto3.client("ecs")',
+    "    ecs.describe_services(cluster=cluster, services=[])",
+    "    ecs.delete_cluster(cluster=cluster)",
+    "",
+  ].join("\n"));
+  mkdirSync(path.join(root, ".venv", "bin"), { recursive: true });
+  symlinkSync(python, path.join(root, ".venv", "bin", "python"));
+  return root;
+}
+
+test("--server ecs:<path> derives the role's actions from the installed server; --explain says where each came from", async () => {
+  const alice = await newUser("alice");
+  const server = tinyServer(testPython());
+  const explained = await cli(["--server", `ecs:${server}`, "--explain"]);
+  assert.equal(explained.status, 0, explained.stderr);
+  assert.match(explained.stdout, /^xaccount-ecs-read-only: 1 read actions, ecs server unknown \(derived from the server installed at /m);
+  assert.match(explained.stdout, /^ {2}ecs:DescribeServices\n {6}awslabs\/ecs_mcp_server\/main\.py:5 {2}ecs\.describe_services\(\)$/m);
+  assert.match(explained.stdout, /- ecs:DeleteCluster {2}awslabs\/ecs_mcp_server\/main\.py:6 {2}ecs\.delete_cluster\(\): not a read/);
+  const json = JSON.parse((await cli(["--server", `ecs:${server}`, "--explain", "--json"])).stdout) as { derivations: { ecs: { actions: Array<{ action: string; sources: Array<{ line: number }> }>; builtIn: boolean } } };
+  assert.deepEqual(json.derivations.ecs.actions.map((a) => [a.action, a.sources[0]?.line]), [["ecs:DescribeServices", 5]]);
+  assert.equal(json.derivations.ecs.builtIn, false);
+
+  const r = await cli(["--server", `ecs:${server}`, "--trust-account", "111111111111"], credsEnv(alice.creds));
+  assert.equal(r.status, 0, r.stderr);
+  const role = (await snapshot())[ROLE] as RoleSnap;
+  const granted = (role.inline["xaccount-ecs-read-only"] as { Statement: Array<{ Action: string[] }> }).Statement.flatMap((s) => s.Action).sort();
+  assert.deepEqual(granted, ["cloudformation:ListStacks", "ecs:DescribeServices", "ecs:ListClusters"], "the derived read plus the two `xaccount test` makes");
+});
+
+test("--server ecs:<path> whose Python cannot read botocore fails with a coded error and changes nothing", async () => {
+  const alice = await newUser("alice");
+  const server = tinyServer("/bin/false");
+  const before = await snapshot();
+  const r = await cli(["--server", `ecs:${server}`, "--trust-account", "111111111111"], credsEnv(alice.creds));
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /error\[botocore-not-found\]/);
+  assert.deepEqual(await snapshot(), before);
+  const missing = await cli(["--server", `ecs:${path.join(tmp, "nowhere")}`], credsEnv(alice.creds));
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /error\[server-invalid\]/);
 });

@@ -6,7 +6,7 @@ import { buildPlan, parseAccounts, parseServerSpec, roleSettings, sanitizeSessio
 import { choosePython } from "../src/smoke/python.js";
 import { callIac, excusedTools, findClusterArns, parseBody, serverEnv } from "../src/smoke/server.js";
 import type { McpSession } from "../src/smoke/mcp.js";
-import { assumeRoleFix, checkAssumeRole, sourceCredentialsFix } from "../src/smoke/checks.js";
+import { assumeRoleFix, checkAssumeRole, permissionFix, sourceCredentialsFix } from "../src/smoke/checks.js";
 import { failure } from "../src/errors.js";
 import { codeOf } from "./helpers/errors.js";
 
@@ -137,6 +137,7 @@ test("IaC: a stack of the account found by the tool passes; 'not found' (the wro
   assert.match(wrong.detail, /was not found by the tool/);
   const none = await callIac(fake({ status: "success" }), { ...facts, stacks: [] }, []);
   assert.match(none.detail, /no stack in 111111111111/);
+  assert.deepEqual([none.ok, none.skip], [false, true], "a call not made proves nothing: SKIP, not PASS");
   assert.deepEqual(parseBody(wrap({ a: 1 }), undefined), { a: 1 });
 });
 
@@ -147,4 +148,34 @@ test("tools patch skipped (remote proxies) are exempt from the account_id check,
   assert.equal(excused("ecs_resource_management"), false);
   assert.equal(excused("xaws_knowledge_a"), false);
   assert.equal(excusedTools(["a.b"])("axb"), false, "a dot is literal");
+});
+
+test("every `xaccount ...` command a fix or hint names exists, with every flag it names", async () => {
+  const { readdirSync, readFileSync } = await import("node:fs");
+  const { buildProgram } = await import("../src/cli.js");
+  const { PACKAGE_ROOT } = await import("../src/version.js");
+  const program = buildProgram({ out: () => {}, err: () => {} } as never);
+  const files = (readdirSync(path.join(PACKAGE_ROOT, "src"), { recursive: true }) as string[]).filter((f) => f.endsWith(".ts"));
+  const named: string[] = [];
+  for (const file of files) {
+    const text = readFileSync(path.join(PACKAGE_ROOT, "src", file), "utf8");
+    // In a template literal the backticks are escaped (\`xaccount ...\`); in a plain string they are not.
+    for (const m of text.matchAll(/\\?`xaccount ([a-z][a-z-]*)([^`\\]*)/g)) named.push(`${file}: xaccount ${m[1]}${m[2]}`);
+  }
+  assert.ok(named.length >= 5, named.join("\n"));
+  for (const line of named) {
+    const [, cmd, rest] = /xaccount ([a-z][a-z-]*)(.*)$/.exec(line)!;
+    const sub = program.commands.find((c) => c.name() === cmd);
+    assert.ok(sub, `${line}: no command ${cmd}`);
+    for (const flag of rest!.match(/--[a-z][a-z-]*/g) ?? []) {
+      assert.ok(sub.options.some((o) => o.long === flag), `${line}: ${cmd} has no ${flag}`);
+    }
+  }
+});
+
+test("the fix for a permission the role lacks names `create-role --profile`, a command that exists and does not loop", () => {
+  const denied = failure("aws-access-denied", "x may not call cloudformation:ListStacks", "grant it");
+  const fix = permissionFix(denied, "cloudformation:ListStacks", "111111111111", "us-east-1", "arn:aws:iam::111111111111:role/McpReadOnlyRole");
+  assert.match(fix, /`xaccount create-role --profile <a profile for 111111111111>`/);
+  assert.doesNotMatch(fix, /--server ecs,iac/, "the old fix answered 'up to date' and left the role as it was");
 });

@@ -46,7 +46,7 @@ export function explainAwsError(err: unknown, action: string, resource: string, 
     return failure(
       "aws-access-denied",
       `${who} may not call ${action} on ${resource}`,
-      `grant ${action} to that identity${profileFlag}, or run with credentials that have it (--profile)`,
+      `grant ${action} to that identity${profileFlag}, or run with credentials that have it (\`--profile <name>\`)`,
     );
   }
   if (EXPIRED.has(name) || /expired|refresh failed/i.test(message) && /token|sso|session/i.test(message)) {

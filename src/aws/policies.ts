@@ -1,14 +1,14 @@
 /**
  * The permission documents of the role that the patched servers assume, as data.
  *
- * Each set lists explicit read actions (never `service:*`, never a wildcard verb) derived from what the
- * patched tools call. They were read off the servers' own boto3 calls (awslabs.ecs-mcp-server 0.1.37 and
- * awslabs.aws-iac-mcp-server 1.0.26): the ECS resource-management tool's Describe/List operations, the
- * troubleshooting tools (CloudFormation stack status and events, task and service state, VPC/subnet/route
- * lookups, load balancer and target health, task logs, ECR image checks), and the IaC deployment
- * troubleshooter (stacks, stack events, CloudTrail). Nothing in iam or sts: the servers' ECR-push and
- * IAM-role checks are part of their write/containerize paths, which a read-only role must not serve.
+ * Each set lists explicit read actions (never `service:*`, never a wildcard verb) derived from the server's
+ * own code (src/aws/derive): the clients it creates, the methods it calls on them, and the operations its
+ * resource-management tool dispatches on by name, mapped to IAM actions with botocore's models; writes,
+ * iam and sts are left out and reported. Without a path, a set is the derivation of the newest release the
+ * project tests (releases.ts, with its version); `create-role --server ecs:<path>` derives from the
+ * installed server instead.
  */
+import { RELEASES } from "./derive/releases.js";
 
 export const SERVER_SETS = ["ecs", "iac"] as const;
 export type ServerSet = (typeof SERVER_SETS)[number];
@@ -25,66 +25,32 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
-/** Actions by statement, per server set. Sids name what the statement is for, for whoever audits it. */
-const ACTIONS: Record<ServerSet, Record<string, string[]>> = {
-  ecs: {
-    EcsRead: [
-      "ecs:DescribeCapacityProviders",
-      "ecs:DescribeClusters",
-      "ecs:DescribeContainerInstances",
-      "ecs:DescribeExpressGatewayService",
-      "ecs:DescribeServiceDeployments",
-      "ecs:DescribeServiceRevisions",
-      "ecs:DescribeServices",
-      "ecs:DescribeTaskDefinition",
-      "ecs:DescribeTaskSets",
-      "ecs:DescribeTasks",
-      "ecs:ListAccountSettings",
-      "ecs:ListAttributes",
-      "ecs:ListClusters",
-      "ecs:ListContainerInstances",
-      "ecs:ListServiceDeployments",
-      "ecs:ListServices",
-      "ecs:ListServicesByNamespace",
-      "ecs:ListTagsForResource",
-      "ecs:ListTaskDefinitionFamilies",
-      "ecs:ListTaskDefinitions",
-      "ecs:ListTasks",
-    ],
-    NetworkRead: [
-      "ec2:DescribeNetworkInterfaces",
-      "ec2:DescribeRouteTables",
-      "ec2:DescribeSecurityGroups",
-      "ec2:DescribeSubnets",
-      "ec2:DescribeVpcs",
-      "elasticloadbalancing:DescribeListeners",
-      "elasticloadbalancing:DescribeLoadBalancers",
-      "elasticloadbalancing:DescribeRules",
-      "elasticloadbalancing:DescribeTargetGroups",
-      "elasticloadbalancing:DescribeTargetHealth",
-    ],
-    LogsRead: ["logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents"],
-    ImagesRead: ["ecr:DescribeImages", "ecr:DescribeRepositories", "ecr:ListImages"],
-    StacksRead: [
-      "cloudformation:DescribeStackEvents",
-      "cloudformation:DescribeStackResources",
-      "cloudformation:DescribeStacks",
-      "cloudformation:GetTemplate",
-      "cloudformation:ListStackResources",
-    ],
-  },
-  iac: {
-    StacksRead: [
-      "cloudformation:DescribeEvents",
-      "cloudformation:DescribeStackEvents",
-      "cloudformation:DescribeStackResources",
-      "cloudformation:DescribeStacks",
-      "cloudformation:GetTemplate",
-      "cloudformation:ListStackResources",
-    ],
-    CloudTrailRead: ["cloudtrail:LookupEvents"],
-  },
-};
+/** One statement per IAM prefix, its Sid naming the service for whoever audits it (e.g. `EcsRead`). */
+export function statementsFor(actions: readonly string[]): PolicyStatement[] {
+  const byPrefix = new Map<string, string[]>();
+  for (const action of [...new Set(actions)].sort()) {
+    const prefix = action.split(":")[0] as string;
+    byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), action]);
+  }
+  return [...byPrefix.entries()].map(([prefix, list]) => ({
+    Sid: `${prefix.split(/[^a-z0-9]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("")}Read`,
+    Effect: "Allow" as const,
+    Action: list,
+    Resource: "*" as const,
+  }));
+}
+
+/** The built-in actions of a set: those derived from the newest release the project tests. */
+export function releaseActions(set: ServerSet): string[] {
+  return RELEASES[set].actions.map((a) => a.action);
+}
+
+/**
+ * The reads `xaccount test` makes with the role in each account (src/aws/readonly.ts), granted by every set:
+ * the smoke test of a role made with `--server iac` must not fail on the ECS read, nor the reverse.
+ */
+export const SMOKE_TEST_ACTIONS = { listClusters: "ecs:ListClusters", listStacks: "cloudformation:ListStacks" } as const;
+const SMOKE_SID = "XaccountTestRead";
 
 /** Prefix of the inline policies xaccount owns on the role; others are left alone. */
 export const POLICY_PREFIX = "xaccount-";
@@ -93,21 +59,21 @@ export function policyName(set: ServerSet): string {
   return `${POLICY_PREFIX}${set}-read-only`;
 }
 
-export function permissionPolicy(set: ServerSet): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: Object.entries(ACTIONS[set]).map(([sid, actions]) => ({
-      Sid: sid,
-      Effect: "Allow",
-      Action: [...actions],
-      Resource: "*",
-    })),
-  };
+/** The document for a set: its built-in actions, or `actions` derived from an installed server. */
+export function permissionPolicy(set: ServerSet, actions: readonly string[] = releaseActions(set)): PolicyDocument {
+  const statements = statementsFor(actions);
+  const granted = new Set(statements.flatMap((s) => s.Action));
+  const smoke = Object.values(SMOKE_TEST_ACTIONS).filter((a) => !granted.has(a)).sort();
+  if (smoke.length) statements.push({ Sid: SMOKE_SID, Effect: "Allow", Action: smoke, Resource: "*" });
+  return { Version: "2012-10-17", Statement: statements };
 }
 
-/** The inline policies the role should carry for these server sets, by policy name. */
-export function permissionPolicies(sets: readonly ServerSet[]): Map<string, PolicyDocument> {
+/**
+ * The inline policies the role should carry for these server sets, by policy name; `derived` replaces a
+ * set's built-in actions with those derived from an installed server.
+ */
+export function permissionPolicies(sets: readonly ServerSet[], derived: Partial<Record<ServerSet, readonly string[]>> = {}): Map<string, PolicyDocument> {
   const out = new Map<string, PolicyDocument>();
-  for (const set of SERVER_SETS) if (sets.includes(set)) out.set(policyName(set), permissionPolicy(set));
+  for (const set of SERVER_SETS) if (sets.includes(set)) out.set(policyName(set), permissionPolicy(set, derived[set]));
   return out;
 }

@@ -3,7 +3,7 @@
  * (or deleting it). The command loops over accounts and renders; this does the work for one.
  */
 import type { IAMClient } from "@aws-sdk/client-iam";
-import { XaError } from "../errors.js";
+import { XaError, usageError } from "../errors.js";
 import { iamClient, type AwsTarget } from "./clients.js";
 import { errorName, isNotFound, type CallContext } from "./errors.js";
 import { POLICY_PREFIX, permissionPolicies, type ServerSet } from "./policies.js";
@@ -13,7 +13,7 @@ import {
 } from "./role.js";
 import { callerIdentity, type CallerIdentity } from "./sts.js";
 import {
-  partitionOfRegion, parseArn, resolveCaller, resolveTrustPrincipal, roleArn, trustPolicy,
+  partitionOfRegion, parseArn, resolveCaller, resolveTrustPrincipal, roleArn, trustPolicy, trustTerms,
   type PrincipalResolution,
 } from "./trust.js";
 
@@ -28,6 +28,10 @@ export interface RoleRequest {
   maxSessionDuration: number;
   servers: ServerSet[];
   tags: Record<string, string>;
+  /** Let a rerun drop an existing sts:ExternalId condition or lower a larger MaxSessionDuration. */
+  replaceTrust?: boolean | undefined;
+  /** Actions derived from an installed server, replacing a set's built-in ones (`--server ecs:<path>`). */
+  derived?: Partial<Record<ServerSet, readonly string[]>> | undefined;
 }
 
 export type Status = "created" | "updated" | "up-to-date" | "deleted" | "absent" | "planned" | "failed";
@@ -91,7 +95,7 @@ export async function desiredRole(
     roleName: req.roleName,
     description: ROLE_DESCRIPTION,
     trustPolicy: trustPolicy({ principals, accounts: req.trustAccounts, partition, externalId: req.externalId }),
-    policies: permissionPolicies(req.servers),
+    policies: permissionPolicies(req.servers, req.derived),
     maxSessionDuration: req.maxSessionDuration,
     tags: req.tags,
   };
@@ -106,6 +110,39 @@ function extraPolicyNotes(state: RoleState, notes: string[]): void {
 export interface ProvisionOptions {
   dryRun: boolean;
   delete: boolean;
+  /** Called with the planned changes after reading the role and before the first write (not on a dry run). */
+  beforeWrite?: ((account: string, changes: string[]) => void) | undefined;
+}
+
+/**
+ * A rerun never weakens what exists without being asked: without --external-id the role keeps its
+ * sts:ExternalId condition, and a larger MaxSessionDuration than asked stays (the runtime may rely on it),
+ * unless --replace-trust. Returns the role to converge to, and notes on what was kept.
+ */
+export function keepExistingTerms(state: RoleState, want: DesiredRole, req: RoleRequest, partition: string): { want: DesiredRole; notes: string[] } {
+  if (!state.exists || req.replaceTrust) return { want, notes: [] };
+  const notes: string[] = [];
+  let out = want;
+  const have = trustTerms(state.trustPolicy);
+  if (req.externalId === undefined && have.externalIds.length > 0) {
+    if (have.externalIds.length > 1) {
+      throw usageError(
+        "trust-would-weaken",
+        `role ${want.roleName} accepts ${have.externalIds.length} external ids; without --external-id this run would drop the condition`,
+        "pass --external-id <the id the MCP servers use>, or --replace-trust to drop the condition on purpose",
+      );
+    }
+    const wanted = trustTerms(want.trustPolicy).principals;
+    const accounts = wanted.filter((p) => /^arn:[^:]+:iam::[0-9]{12}:root$/.test(p)).map((p) => p.split(":")[4] as string);
+    const principals = wanted.filter((p) => !accounts.some((a) => p.endsWith(`:${a}:root`)));
+    out = { ...out, trustPolicy: trustPolicy({ principals, accounts, partition, externalId: have.externalIds[0] }) };
+    notes.push("kept the role's sts:ExternalId condition (no --external-id given); pass --external-id to change it or --replace-trust to drop it");
+  }
+  if (state.maxSessionDuration !== undefined && state.maxSessionDuration > want.maxSessionDuration) {
+    out = { ...out, maxSessionDuration: state.maxSessionDuration };
+    notes.push(`kept the role's MaxSessionDuration of ${state.maxSessionDuration} s (larger than the ${want.maxSessionDuration} s asked); pass --replace-trust to lower it`);
+  }
+  return { want: out, notes };
 }
 
 /** Converges (or deletes) the role in the account `target` reaches. Never throws: failures are results. */
@@ -122,11 +159,17 @@ export async function provisionAccount(target: AwsTarget, req: RoleRequest, opts
     ctx.caller = caller.arn;
     iam = await iamClient(target);
     const region = target.region ?? (await iam.config.region());
-    const want = opts.delete ? undefined : await desiredRole(req, caller, iam, region, result.notes);
-    result.desired = want;
+    const asked = opts.delete ? undefined : await desiredRole(req, caller, iam, region, result.notes);
     const state = await readRole(iam, req.roleName, ctx);
     before = state;
     result.roleArn = state.arn;
+    let want = asked;
+    if (asked) {
+      const kept = keepExistingTerms(state, asked, req, parseArn(caller.arn)?.partition ?? partitionOfRegion(region));
+      want = kept.want;
+      result.notes.push(...kept.notes);
+    }
+    result.desired = want;
     if (want) extraPolicyNotes(state, result.notes);
     const changes: Change[] = want ? planConverge(state, want) : planDelete(state);
     result.changes = changes.map(describeChange);
@@ -134,6 +177,7 @@ export async function provisionAccount(target: AwsTarget, req: RoleRequest, opts
       result.status = "planned";
       return result;
     }
+    if (changes.length) opts.beforeWrite?.(caller.account, result.changes);
     writing = true;
     const createdArn = await applyChanges(iam, want ?? ({ roleName: req.roleName } as DesiredRole), changes, ctx);
     if (createdArn) result.roleArn = createdArn;

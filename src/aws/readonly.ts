@@ -6,6 +6,7 @@
 import type { AssumedRole } from "./sts.js";
 import { sdkClient } from "./clients.js";
 import { awsCall } from "./errors.js";
+import { SMOKE_TEST_ACTIONS } from "./policies.js";
 
 export interface StackSummary {
   name: string;
@@ -16,7 +17,7 @@ export interface StackSummary {
 /** Every cluster ARN in the account and region (all pages). */
 export async function listClusters(region: string, role: AssumedRole): Promise<string[]> {
   const { ECSClient, paginateListClusters } = await import("@aws-sdk/client-ecs");
-  return readIn(ECSClient, "ecs:ListClusters", region, role, async (client) => {
+  return readIn(ECSClient, SMOKE_TEST_ACTIONS.listClusters, region, role, async (client) => {
     const arns: string[] = [];
     for await (const page of paginateListClusters({ client }, {})) arns.push(...(page.clusterArns ?? []));
     return arns;
@@ -26,7 +27,7 @@ export async function listClusters(region: string, role: AssumedRole): Promise<s
 /** Stacks that still exist (ListStacks also returns deleted ones for 90 days; those are left out). */
 export async function listStacks(region: string, role: AssumedRole): Promise<StackSummary[]> {
   const { CloudFormationClient, paginateListStacks } = await import("@aws-sdk/client-cloudformation");
-  return readIn(CloudFormationClient, "cloudformation:ListStacks", region, role, async (client) => {
+  return readIn(CloudFormationClient, SMOKE_TEST_ACTIONS.listStacks, region, role, async (client) => {
     const stacks: StackSummary[] = [];
     for await (const page of paginateListStacks({ client }, {})) {
       for (const s of page.StackSummaries ?? []) {
@@ -55,9 +56,9 @@ async function readIn<C extends { config: { region: () => Promise<string> }; des
 }
 
 /** The region the default chain would use (AWS_REGION, profile config), or undefined if none is set. */
-export async function configuredRegion(): Promise<string | undefined> {
+export async function configuredRegion(profile?: string): Promise<string | undefined> {
   const { STSClient } = await import("@aws-sdk/client-sts");
-  const client = new STSClient({});
+  const client = new STSClient(profile ? { profile } : {});
   try {
     return await client.config.region();
   } catch {

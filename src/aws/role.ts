@@ -12,7 +12,7 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
 import { awsCall, explainAwsError, isNotFound, type CallContext } from "./errors.js";
 import { POLICY_PREFIX, type PolicyDocument } from "./policies.js";
-import type { TrustPolicy } from "./trust.js";
+import { trustChanges, type TrustPolicy } from "./trust.js";
 
 export const MANAGED_BY_TAG = { key: "managed-by", value: "xaccount" } as const;
 
@@ -40,7 +40,7 @@ export interface RoleState {
 
 export type Change =
   | { kind: "create-role" }
-  | { kind: "update-trust" }
+  | { kind: "update-trust"; details: string[] }
   | { kind: "update-settings"; what: string[] }
   | { kind: "put-policy"; name: string; isNew: boolean }
   | { kind: "delete-policy"; name: string }
@@ -51,7 +51,7 @@ export type Change =
 export function describeChange(c: Change): string {
   switch (c.kind) {
     case "create-role": return "create role";
-    case "update-trust": return "update trust policy";
+    case "update-trust": return `update trust policy${c.details.length ? ` (${c.details.join("; ")})` : ""}`;
     case "update-settings": return `update ${c.what.join(" and ")}`;
     case "put-policy": return `${c.isNew ? "add" : "update"} policy ${c.name}`;
     case "delete-policy": return `delete policy ${c.name}`;
@@ -99,7 +99,7 @@ export function planConverge(state: RoleState, want: DesiredRole): Change[] {
     return [{ kind: "create-role" }, ...[...want.policies.keys()].map((name) => ({ kind: "put-policy" as const, name, isNew: true }))];
   }
   const changes: Change[] = [];
-  if (!samePolicy(state.trustPolicy, want.trustPolicy)) changes.push({ kind: "update-trust" });
+  if (!samePolicy(state.trustPolicy, want.trustPolicy)) changes.push({ kind: "update-trust", details: trustChanges(state.trustPolicy, want.trustPolicy) });
   const settings: string[] = [];
   if (state.maxSessionDuration !== want.maxSessionDuration) settings.push("max session duration");
   if ((state.description ?? "") !== want.description) settings.push("description");

@@ -158,3 +158,45 @@ export function trustPolicy(opts: TrustOptions): TrustPolicy {
     ],
   };
 }
+
+/** What a trust policy grants, as far as a rerun may change it: who, and the external id they must present. */
+export interface TrustTerms {
+  principals: string[];
+  /** The sts:ExternalId values a StringEquals condition requires; empty when there is none. */
+  externalIds: string[];
+}
+
+const asList = (v: unknown): string[] => (typeof v === "string" ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+
+/** Reads the terms of any trust policy document (one IAM returned, or one of ours), tolerating odd shapes. */
+export function trustTerms(doc: unknown): TrustTerms {
+  const statements = asRecord(doc).Statement;
+  const list = Array.isArray(statements) ? statements : statements ? [statements] : [];
+  const principals = new Set<string>();
+  const ids = new Set<string>();
+  for (const st of list.map(asRecord)) {
+    if (st.Effect !== "Allow") continue;
+    for (const p of asList(asRecord(st.Principal).AWS)) principals.add(p);
+    for (const id of asList(asRecord(asRecord(st.Condition).StringEquals)["sts:ExternalId"])) ids.add(id);
+  }
+  return { principals: [...principals].sort(), externalIds: [...ids].sort() };
+}
+
+function asRecord(v: unknown): Record<string, unknown> {
+  return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** One line per difference between two trust policies, for a person to read before the change is made. */
+export function trustChanges(before: unknown, after: unknown): string[] {
+  const a = trustTerms(before);
+  const b = trustTerms(after);
+  const out: string[] = [];
+  for (const p of b.principals) if (!a.principals.includes(p)) out.push(`trust ${p}`);
+  for (const p of a.principals) if (!b.principals.includes(p)) out.push(`stop trusting ${p}`);
+  // The value is a shared secret: say what changes, never what it is.
+  if (a.externalIds.length && !b.externalIds.length) out.push("drop the sts:ExternalId condition (anyone trusted may assume the role without it)");
+  else if (!a.externalIds.length && b.externalIds.length) out.push("require an sts:ExternalId");
+  else if (a.externalIds.join("\n") !== b.externalIds.join("\n")) out.push("change the required sts:ExternalId");
+  if (!out.length && JSON.stringify(before) !== JSON.stringify(after)) out.push("rewrite the trust policy in xaccount's form (same principals and external id)");
+  return out;
+}

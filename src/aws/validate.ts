@@ -57,12 +57,34 @@ export function region(value: string): string {
 }
 
 export function serverSets(value: string): ServerSet[] {
+  return serverChoice(value).sets;
+}
+
+export interface ServerChoice {
+  sets: ServerSet[];
+  /** For `ecs:<path>` / `iac:<path>`: derive that set from the server installed there. */
+  paths: Partial<Record<ServerSet, string>>;
+}
+
+/** `ecs,iac`, or with paths as `patch` takes them: `ecs:./.venv,iac:/srv/iac`. Paths are checked to exist. */
+export function serverChoice(value: string, exists: (p: string) => boolean = () => true): ServerChoice {
   const items = value.split(",").map((s) => s.trim());
-  const bad = items.filter((s) => !(SERVER_SETS as readonly string[]).includes(s));
-  if (items.length === 0 || bad.length > 0) {
-    throw usageError("server-invalid", `--server ${show(value)}: expected a comma-separated list of ${SERVER_SETS.join(", ")}`);
+  const out: ServerChoice = { sets: [], paths: {} };
+  for (const item of items) {
+    const m = /^([a-z]+)(?::(.+))?$/.exec(item);
+    const set = m?.[1] as ServerSet | undefined;
+    if (!m || !set || !(SERVER_SETS as readonly string[]).includes(set)) {
+      throw usageError("server-invalid", `--server ${show(value)}: expected a comma-separated list of ${SERVER_SETS.join(", ")}, each optionally with :<path> of the installed server`);
+    }
+    if (out.sets.includes(set)) throw usageError("server-invalid", `--server ${show(value)} names ${set} twice`);
+    out.sets.push(set);
+    if (m[2] !== undefined) {
+      if (!exists(m[2])) throw usageError("server-invalid", `--server ${set}:${m[2]}: no such path`, "point it at the server's virtualenv, site-packages, checkout or package folder, as for `xaccount patch`");
+      out.paths[set] = m[2];
+    }
   }
-  return SERVER_SETS.filter((s) => items.includes(s));
+  out.sets = SERVER_SETS.filter((s) => out.sets.includes(s));
+  return out;
 }
 
 export function profiles(value: string): string[] {

@@ -7,7 +7,11 @@ import { usageError } from "../errors.js";
 import type { Io } from "../output.js";
 import { roleTemplate } from "../aws/cloudformation.js";
 import { iamClient, type AwsTarget } from "../aws/clients.js";
-import { policyName, SERVER_SETS } from "../aws/policies.js";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { policyName, SERVER_SETS, SMOKE_TEST_ACTIONS, type ServerSet } from "../aws/policies.js";
+import { deriveFromServer, type Derivation } from "../aws/derive/index.js";
+import { RELEASES } from "../aws/derive/releases.js";
 import {
   desiredRole, needsCaller, provisionAccount, type AccountResult, type RoleRequest,
 } from "../aws/provision.js";
@@ -19,6 +23,7 @@ interface RawOptions {
   trustPrincipal?: string[];
   trustAccount?: string[];
   externalId?: string;
+  replaceTrust?: boolean;
   maxSessionDuration: string;
   server: string;
   roleName: string;
@@ -29,6 +34,7 @@ interface RawOptions {
   delete?: boolean;
   json?: boolean;
   format?: string;
+  explain?: boolean;
 }
 
 export interface CreateRoleOptions {
@@ -39,6 +45,9 @@ export interface CreateRoleOptions {
   delete: boolean;
   json: boolean;
   format?: "cloudformation" | undefined;
+  /** `--server ecs:<path>`: derive that set's actions from the installed server. */
+  serverPaths: Partial<Record<ServerSet, string>>;
+  explain: boolean;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -57,10 +66,15 @@ Examples:
   $ xaccount create-role --format cloudformation --trust-account 111122223333 > role.json
   # Remove the role and its policies
   $ xaccount create-role --delete --profile dev
+  # The actions the installed ECS server reads, each with the file and line it came from
+  $ xaccount create-role --server ecs:./.venv --explain
 
-Rerunning converges the role (trust and policies) and says "up to date" when nothing changed.
+Rerunning converges the role (trust and policies) and says "up to date" when nothing changed; each
+change is printed before it is made. A rerun keeps an existing sts:ExternalId condition (when no
+--external-id is given) and a larger MaxSessionDuration, unless --replace-trust.
 The role gets inline policies ${SERVER_SETS.map(policyName).join(", ")}: explicit read-only actions,
-nothing in iam or sts.
+nothing in iam or sts, derived from the server's code (--server ecs:<path>) or from the newest release
+xaccount is tested with (--server ecs: ECS ${RELEASES.ecs.version}, IaC ${RELEASES.iac.version}).
 --dry-run makes no call that writes; it reads the account (to show the plan) when the trust needs the
 caller or --profile is given, and otherwise makes no AWS call at all.`;
 
@@ -71,8 +85,10 @@ export function registerCreateRole(program: Command, io: Io): void {
     .option("--trust-principal <arn>", "IAM user or role ARN allowed to assume the role (repeatable; default: the caller)", collect)
     .option("--trust-account <id>", "account allowed to assume the role, e.g. the central one (repeatable)", collect)
     .option("--external-id <id>", "require this sts:ExternalId when assuming the role")
+    .option("--replace-trust", "let a rerun drop the role's sts:ExternalId condition or lower its MaxSessionDuration")
     .option("--max-session-duration <seconds>", "role's maximum session duration, 3600..43200", "3600")
-    .option("--server <sets>", `permission sets: ${SERVER_SETS.join(",")}`, SERVER_SETS.join(","))
+    .option("--server <sets>", `permission sets: ${SERVER_SETS.join(",")}; ecs:<path> / iac:<path> derives the set from the server installed there`, SERVER_SETS.join(","))
+    .option("--explain", "print each action of the permission sets with the file and line it came from, and what was excluded; no AWS call")
     .option("--role-name <name>", "role name", DEFAULT_ROLE_NAME)
     .option("--tags <k=v,...>", "tags for the role (managed-by=xaccount is always added)")
     .option("--profile <names>", "AWS profile(s), comma-separated: each account in turn")
@@ -95,7 +111,8 @@ export function parseCreateRoleOptions(options: RawOptions): CreateRoleOptions {
   for (const p of raw.trustPrincipal) resolveTrustPrincipal(p);
   const externalId = raw.externalId === undefined ? undefined : validate.externalId(raw.externalId);
   const maxSessionDuration = validate.maxSessionDuration(raw.maxSessionDuration);
-  const servers = validate.serverSets(raw.server);
+  const choice = validate.serverChoice(raw.server, existsSync);
+  const servers = choice.sets;
   const tags = raw.tags === undefined ? {} : validate.tags(raw.tags);
   const profiles = raw.profile === undefined ? [undefined] : validate.profiles(raw.profile);
   const region = raw.region === undefined ? undefined : validate.region(raw.region);
@@ -118,6 +135,7 @@ export function parseCreateRoleOptions(options: RawOptions): CreateRoleOptions {
       maxSessionDuration,
       servers,
       tags,
+      replaceTrust: Boolean(raw.replaceTrust),
     },
     profiles,
     region,
@@ -125,10 +143,49 @@ export function parseCreateRoleOptions(options: RawOptions): CreateRoleOptions {
     delete: Boolean(raw.delete),
     json: Boolean(raw.json),
     format: raw.format === "cloudformation" ? "cloudformation" : undefined,
+    serverPaths: choice.paths,
+    explain: Boolean(raw.explain),
   };
 }
 
+/** Each set's actions with where they came from: derived now from a path, or the built-in release data. */
+export function derivations(opts: Pick<CreateRoleOptions, "request" | "serverPaths">): Map<ServerSet, Derivation> {
+  const out = new Map<ServerSet, Derivation>();
+  for (const set of opts.request.servers) {
+    const where = opts.serverPaths[set];
+    out.set(set, where === undefined ? RELEASES[set] : deriveFromServer(set, path.resolve(where)));
+  }
+  return out;
+}
+
+function explainText(all: Map<ServerSet, Derivation>, paths: Partial<Record<ServerSet, string>>): string {
+  const lines: string[] = [];
+  for (const [set, d] of all) {
+    const origin = paths[set] ? `derived from the server installed at ${paths[set]}` : "built in: derived from the newest release xaccount is tested with";
+    lines.push(`${policyName(set)}: ${d.actions.length} read actions, ${set} server ${d.version} (${origin})`);
+    for (const a of d.actions) {
+      lines.push(`  ${a.action}`);
+      for (const s of a.sources) lines.push(`      ${s.file}:${s.line}  ${s.via}`);
+    }
+    if (d.excluded.length) lines.push(`  excluded (${d.excluded.length}):`);
+    for (const e of d.excluded) lines.push(`    - ${e.action}  ${e.file}:${e.line}  ${e.via}: ${e.reason}`);
+  }
+  lines.push(`every set also grants ${Object.values(SMOKE_TEST_ACTIONS).join(" and ")}, the reads \`xaccount test\` makes`);
+  return lines.join("\n");
+}
+
 export async function runCreateRole(opts: CreateRoleOptions, io: Io): Promise<0 | 1> {
+  // Deleting the role needs no permission documents.
+  const derived = opts.delete && !opts.explain ? new Map<ServerSet, Derivation>() : derivations(opts);
+  if (opts.explain) {
+    const json = Object.fromEntries([...derived].map(([set, d]) => [set, { ...d, builtIn: opts.serverPaths[set] === undefined }]));
+    io.out(opts.json ? JSON.stringify({ derivations: json }, null, 2) : explainText(derived, opts.serverPaths));
+    return 0;
+  }
+  opts.request.derived = Object.fromEntries([...derived].filter(([set]) => opts.serverPaths[set] !== undefined).map(([set, d]) => [set, d.actions.map((a) => a.action)]));
+  for (const [set, d] of derived) {
+    if (opts.serverPaths[set] !== undefined) io.err(`${policyName(set)}: ${d.actions.length} read actions derived from ${set} server ${d.version} at ${opts.serverPaths[set]} (--explain lists them)`);
+  }
   if (opts.format) return printTemplate(opts, io);
   const offline = opts.dryRun && !opts.delete && !needsCaller(opts.request) && opts.profiles[0] === undefined;
   if (offline) {
@@ -144,7 +201,12 @@ export async function runCreateRole(opts: CreateRoleOptions, io: Io): Promise<0 
   for (const [i, profile] of opts.profiles.entries()) {
     const target: AwsTarget = { profile, region: opts.region };
     if (many) io.err(`[${i + 1}/${opts.profiles.length}] profile ${profile ?? "(default)"}: working...`);
-    const r = await provisionAccount(target, opts.request, { dryRun: opts.dryRun, delete: opts.delete });
+    const r = await provisionAccount(target, opts.request, {
+      dryRun: opts.dryRun,
+      delete: opts.delete,
+      // Said before it is done, so a change nobody expected (another caller, a dropped condition) is seen.
+      beforeWrite: opts.json ? undefined : (account, changes) => io.err(`in account ${account}: ${changes.join("; ")}`),
+    });
     results.push(r);
     if (many) io.err(`[${i + 1}/${opts.profiles.length}] profile ${profile ?? "(default)"}: ${oneLine(r)}`);
   }

@@ -25,13 +25,16 @@ Examples:
   $ xaccount test --server ecs:./mcp/src/ecs-mcp-server --accounts 111111111111,222222222222
       also start the patched ECS server over MCP stdio and call it in each account
   $ xaccount test --server iac:.venv --python .venv/bin/python --json
+  $ xaccount test --profile mcp-host --accounts 111111111111
+      as the MCP host's profile (the server started by --server gets AWS_PROFILE too)
 
 The role name, external id, session name and duration are those the patched server uses:
 XACCOUNT_ROLE_NAME (default McpReadOnlyRole), XACCOUNT_EXTERNAL_ID, XACCOUNT_SESSION_NAME,
 XACCOUNT_DURATION_SECONDS (default 3600); --role-name and --external-id override them here and
 are passed to the server started by --server.
 
-Exit status: 0 all checks passed, 1 a check failed, 2 bad input (nothing was called).`;
+A check that proved nothing (no cluster or stack to tell the accounts apart) is SKIP, counted apart;
+it does not fail the run. Exit status: 0 no check failed, 1 a check failed, 2 bad input (nothing was called).`;
 
 export function registerTest(program: Command, io: Io): void {
   program
@@ -41,6 +44,7 @@ export function registerTest(program: Command, io: Io): void {
     .option("--regions <regions>", "comma-separated regions for the read-only calls (default: the configured region)")
     .option("--server <kind:path>", "also test a patched server: ecs:<path> or iac:<path>")
     .option("--python <path>", "Python to run the server with (default: the server's own virtualenv, else python3)")
+    .option("--profile <name>", "AWS profile with the MCP host's credentials (default: the SDK's default chain)")
     .option("--role-name <name>", "role to assume (default: XACCOUNT_ROLE_NAME or McpReadOnlyRole)")
     .option("--external-id <id>", "external id for AssumeRole (default: XACCOUNT_EXTERNAL_ID)")
     .option("--timeout <seconds>", "how long to wait for the server to start and for each answer", parseSeconds, 60)
@@ -68,6 +72,7 @@ export async function runTestCommand(options: TestOptions, io: Io): Promise<void
   else io.out(formatSummary(report, io));
   if (!report.ok) {
     const failed = report.checks.filter((c) => !c.ok && !c.skipped).map((c) => c.name);
+    // Checks skipped because one they depend on failed add nothing to this line.
     throw failure("smoke-test-failed", `${failed.length} check(s) failed: ${failed.join("; ")}`, "each failed check above says how to fix it");
   }
 }

@@ -13,9 +13,12 @@ export interface CheckResult {
   ok: boolean;
   durationMs: number;
   detail: string;
-  /** What to do about a failure; absent on a pass. */
+  /** What to do about a failure or a skip; absent on a pass. */
   fix?: string;
-  /** True when the check could not run because one it depends on failed. */
+  /**
+   * SKIP, never PASS: the check proved nothing, either because one it depends on failed (not run) or
+   * because there was nothing to prove it with (no cluster to tell accounts apart, no stack to read).
+   */
   skipped?: boolean;
 }
 
@@ -24,6 +27,8 @@ export interface Outcome<T = undefined> {
   detail: string;
   fix?: string;
   value?: T;
+  /** With ok false: the check ran but proved nothing (SKIP); `detail` says why, `fix` how to make it prove. */
+  skip?: boolean;
 }
 
 /** Runs one check, timing it; an exception becomes a failure with a fix chosen from the error. */
@@ -46,6 +51,7 @@ export async function timed<T>(
     detail: outcome.detail,
   };
   if (!outcome.ok) result.fix = outcome.fix ?? "see the detail above";
+  if (!outcome.ok && outcome.skip) result.skipped = true;
   return { result, value: outcome.ok ? outcome.value : undefined };
 }
 
@@ -55,11 +61,11 @@ export function skipped(name: string, because: string): CheckResult {
 
 // ---- 1. source identity ---------------------------------------------------------------------
 
-export function checkIdentity(region: string) {
+export function checkIdentity(region: string, profile?: string) {
   return timed<CallerIdentity>(
     "source identity (sts:GetCallerIdentity)",
     async () => {
-      const id = await callerIdentity({ region });
+      const id = await callerIdentity({ region, profile });
       return { ok: true, detail: `${id.arn} in account ${id.account}`, value: id };
     },
     (err) => sourceCredentialsFix(err),
@@ -68,7 +74,7 @@ export function checkIdentity(region: string) {
 
 // ---- 2. AssumeRole per account ----------------------------------------------------------------
 
-export function checkAssumeRole(accountId: string, role: RoleSettings, region: string, caller: CallerIdentity | undefined) {
+export function checkAssumeRole(accountId: string, role: RoleSettings, region: string, caller: CallerIdentity | undefined, profile?: string) {
   const arn = roleArn(partitionOfRegion(region), accountId, "/", role.roleName);
   return timed<AssumedRole>(
     `assume ${arn}`,
@@ -83,6 +89,7 @@ export function checkAssumeRole(accountId: string, role: RoleSettings, region: s
       const assumed = await assumeRoleInAccount({
         accountId,
         region,
+        profile,
         roleName: role.roleName,
         externalId: role.externalId,
         sessionName: role.sessionName,
@@ -159,7 +166,11 @@ export function assumeRoleFix(err: unknown, arn: string, accountId: string, role
 
 export function permissionFix(err: unknown, action: string, accountId: string, region: string, arn: string): string {
   if (err instanceof XaError && err.code === "aws-access-denied") {
-    return `the role ${arn} lacks ${action}: with credentials for ${accountId} run \`xaccount create-role --server ecs,iac\` to attach the read-only policies`;
+    return (
+      `the role ${arn} lacks ${action}, which every policy set of this xaccount grants: ` +
+      `with administrator credentials for ${accountId} run \`xaccount create-role --profile <a profile for ${accountId}>\` ` +
+      "(with the same --trust-principal / --trust-account and --external-id as before) to update its policies"
+    );
   }
   if (err instanceof XaError && err.code === "aws-credentials") {
     return `${err.hint ?? ""}; if ${region} is an opt-in region, enable it for ${accountId} or leave it out of --regions`.replace(/^; /, "");

@@ -35,10 +35,13 @@ export interface SmokePlan {
   regions: string[];
   server: ServerSpec | undefined;
   python: string | undefined;
+  /** --profile: the source credentials (and region) come from this profile, for these checks and the server. */
+  profile?: string | undefined;
   role: RoleSettings;
 }
 
 export interface SmokeOptions {
+  profile?: string;
   accounts?: string;
   regions?: string;
   server?: string;
@@ -143,7 +146,13 @@ export function buildPlan(options: SmokeOptions, env: NodeJS.ProcessEnv, cwd: st
       throw usageError("python-not-found", `--python ${python} does not exist`, "point --python at the interpreter of the server's virtualenv, e.g. .venv/bin/python");
     }
   }
-  return { accounts, regions, server, python, role };
+  let profile: string | undefined;
+  if (options.profile !== undefined) {
+    const names = validate.profiles(options.profile);
+    if (names.length !== 1) throw usageError("profile-invalid", `--profile ${JSON.stringify(options.profile)}: test takes one profile (the MCP host's credentials)`, "run test once per profile");
+    profile = names[0];
+  }
+  return { accounts, regions, server, python, profile, role };
 }
 
 function splitList(text: string): string[] {

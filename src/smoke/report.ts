@@ -11,17 +11,25 @@ export function formatCheck(result: CheckResult, io: Pick<Io, "c">): string {
   const { c } = io;
   const mark = result.ok ? c.green("PASS") : result.skipped ? c.yellow("SKIP") : c.red("FAIL");
   const lines = [`${mark} ${result.name} ${c.dim(`(${result.durationMs} ms)`)}`, `     ${result.detail.split("\n").join("\n     ")}`];
-  if (!result.ok && !result.skipped && result.fix) lines.push(`     ${c.bold("fix:")} ${result.fix.split("\n").join("\n     ")}`);
+  const label = result.skipped ? "to prove it:" : "fix:";
+  if (!result.ok && result.fix) lines.push(`     ${c.bold(label)} ${result.fix.split("\n").join("\n     ")}`);
   return lines.join("\n");
 }
 
-export function formatSummary(report: SmokeReport, io: Pick<Io, "c">): string {
+/** Passed, failed and skipped (proved nothing) checks: the three are counted apart. */
+export function countChecks(report: Pick<SmokeReport, "checks">): { passed: number; failed: number; skipped: number } {
   const failed = report.checks.filter((r) => !r.ok && !r.skipped).length;
-  const notRun = report.checks.filter((r) => r.skipped).length;
-  const passed = report.checks.length - failed - notRun;
+  const skipped = report.checks.filter((r) => r.skipped).length;
+  return { passed: report.checks.length - failed - skipped, failed, skipped };
+}
+
+export function formatSummary(report: SmokeReport, io: Pick<Io, "c">): string {
+  const { passed, failed, skipped } = countChecks(report);
   const total = report.checks.reduce((sum, r) => sum + r.durationMs, 0);
-  const counts = `${passed} passed, ${failed} failed${notRun ? `, ${notRun} not run` : ""} in ${(total / 1000).toFixed(1)} s`;
-  return report.ok ? io.c.green(`all checks passed (${counts})`) : io.c.red(`checks failed (${counts})`);
+  const counts = `${passed} passed, ${failed} failed, ${skipped} skipped in ${(total / 1000).toFixed(1)} s`;
+  if (!report.ok) return io.c.red(`checks failed (${counts})`);
+  if (skipped > 0) return io.c.yellow(`no check failed, but ${skipped} proved nothing: see SKIP above (${counts})`);
+  return io.c.green(`all checks passed (${counts})`);
 }
 
 export function toJson(report: SmokeReport): string {
@@ -31,6 +39,7 @@ export function toJson(report: SmokeReport): string {
       accounts: report.accounts,
       regions: report.regions,
       regionSource: report.regionSource,
+      ...countChecks(report),
       checks: report.checks.map((r) => ({
         name: r.name,
         ok: r.ok,

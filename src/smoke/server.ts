@@ -24,6 +24,8 @@ export interface AccountFacts {
 export interface ServerCheckInput {
   spec: ServerSpec;
   python: string | undefined;
+  /** --profile: the server gets AWS_PROFILE instead of the environment's keys. */
+  profile?: string | undefined;
   role: RoleSettings;
   /** The region the server's calls go to (the first of --regions). */
   region: string;
@@ -95,7 +97,7 @@ export async function runServerChecks(input: ServerCheckInput, hooks: CheckHooks
         python: choice.python,
         module: profile.entryModule,
         cwd: located.importRoot,
-        env: serverEnv(input.baseEnv, located.importRoot, input.role, input.region),
+        env: serverEnv(input.baseEnv, located.importRoot, input.role, input.region, input.profile),
         timeoutMs: input.timeoutMs,
       });
       return { ok: true, detail: `${session.tools.length} tool(s), python ${choice.python} (${choice.reason})`, value: session };
@@ -153,9 +155,14 @@ export function callName(profile: string, accountId: string): string {
 }
 
 /** The server's environment: the caller's (AWS credentials, endpoint) plus the role settings checked above. */
-export function serverEnv(base: NodeJS.ProcessEnv, importRoot: string, role: RoleSettings, region: string): Record<string, string> {
+export function serverEnv(base: NodeJS.ProcessEnv, importRoot: string, role: RoleSettings, region: string, profile?: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
+  if (profile !== undefined) {
+    // botocore prefers keys in the environment over AWS_PROFILE: drop them so the server is who --profile says.
+    for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"]) delete env[k];
+    env.AWS_PROFILE = profile;
+  }
   env.PYTHONPATH = base.PYTHONPATH ? `${importRoot}${path.delimiter}${base.PYTHONPATH}` : importRoot;
   env.XACCOUNT_ROLE_NAME = role.roleName;
   env.XACCOUNT_SESSION_NAME = role.sessionName;
@@ -224,8 +231,13 @@ async function callEcs(server: McpSession, facts: AccountFacts) {
     }
   }
   if (arns.length === 0) {
-    // Nothing to tell accounts apart by: say so rather than claim more than was shown.
-    return { ok: true, detail: `0 clusters, as the role sees in ${facts.accountId} (with a cluster in each account this call would prove which account answered)` };
+    // Nothing to tell accounts apart by: an unpatched tool would answer the same from an empty account.
+    return {
+      ok: false,
+      skip: true,
+      detail: `the tool listed 0 clusters, as the role sees in ${facts.accountId} ${facts.region}: nothing tells which account answered`,
+      fix: `create a cluster in ${facts.accountId} ${facts.region} (e.g. \`aws ecs create-cluster --cluster-name xaccount-probe\`) and run again`,
+    };
   }
   return { ok: true, detail: `${arns.length} cluster(s) from ${facts.accountId}: ${arns.map(short).join(", ")}` };
 }
@@ -237,7 +249,12 @@ export async function callIac(server: McpSession, facts: AccountFacts, others: A
   const stacks = facts.stacks ?? [];
   const stack = stacks.find((s) => !elsewhere.has(s.name)) ?? stacks[0];
   if (!stack) {
-    return { ok: true, detail: `no stack in ${facts.accountId} ${facts.region} to troubleshoot; the call was not made (create a stack there to prove this one)` };
+    return {
+      ok: false,
+      skip: true,
+      detail: `no stack in ${facts.accountId} ${facts.region} to troubleshoot, so the tool was not called`,
+      fix: `create a CloudFormation stack in ${facts.accountId} ${facts.region} and run again`,
+    };
   }
   const result = await server.call(tool.name, { stack_name: stack.name, region: facts.region, include_cloudtrail: false, account_id: facts.accountId });
   const body = parseBody(result.text, result.structured) as { status?: unknown; error?: unknown } | undefined;

@@ -5,9 +5,9 @@
 import path from "node:path";
 import { existsSync } from "node:fs";
 import { PACKAGE_ROOT } from "../../src/version.js";
-import { startMoto as startMotoWith, type Moto } from "../../src/emulator.js";
+import { startMoto as startMotoWith, type Moto, type MotoOptions } from "../../src/emulator.js";
 
-export { DUMMY_CREDENTIALS, freePort, type Moto } from "../../src/emulator.js";
+export { ADMIN, DUMMY_CREDENTIALS, MOTO_DEFAULT_ACCOUNT, freePort, type Identity, type Moto, type UserSpec } from "../../src/emulator.js";
 
 /** The Python of the test virtualenv (.venv), or XACCOUNT_TEST_PYTHON. */
 export function testPython(): string {
@@ -19,6 +19,7 @@ export function testPython(): string {
   return venv;
 }
 
-export async function startMoto(options: { env?: Record<string, string> } = {}): Promise<Moto> {
+/** IAM is enforced unless `permissive` says (in one line) why this test cannot run under it. */
+export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
   return startMotoWith(testPython(), options);
 }

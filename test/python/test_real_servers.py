@@ -2,6 +2,9 @@
 release of each, checked with Python's own ast, compiled, started over MCP stdio, called against the
 emulator with and without `account_id`, re-patched, checked and reverted byte for byte.
 
+The calls run under IAM enforcement, as a real user's would: each account's role is made by `xaccount
+create-role` run as that account's administrator, trusting the MCP host; the server runs as the host.
+
 Heavy (four server venvs, cached under .cache/servers/ after the first run); run alone with
     .venv/bin/python -m pytest -q test/python/test_real_servers.py
 """
@@ -17,10 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
-from conftest import MotoServer
+from conftest import ACCOUNT_A, ACCOUNT_B, DEFAULT_ACCOUNT, HOST_ACTIONS, Identity, MotoServer, Rig, rig_for
 from servers import (
     ALL_SERVERS,
     REPO_ROOT,
@@ -36,9 +38,6 @@ from toolscan import ToolFunction, scan_package
 ECS_SERVERS = [s for s in ALL_SERVERS if s.profile == "ecs"]
 IAC_SERVERS = [s for s in ALL_SERVERS if s.profile == "iac"]
 
-ACCOUNT_A = "111111111111"
-ACCOUNT_B = "222222222222"
-DEFAULT_ACCOUNT = "123456789012"  # moto's account for the dummy credentials
 
 # Tools a server lists that come from a remote MCP server (no Python body here, so no account_id).
 # Offline they are usually not listed at all; if they are, they are allowed to lack the parameter.
@@ -258,17 +257,28 @@ def test_server_starts_and_every_tool_schema_has_account_id(patched: Patched, tm
         assert schema_has_pattern(properties["account_id"]), f"{tool['name']}: account_id has no pattern"
 
 
-def _assumed_session(account: str, region: str = "us-east-1") -> boto3.Session:
-    """A boto3 session in `account` on the emulator, the way an operator would get one (AssumeRole)."""
-    creds = boto3.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/McpReadOnlyRole", RoleSessionName="xaccount-test-setup"
-    )["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=region,
-    )
+def create_roles(cli: list[str], rig: Rig, *accounts: str) -> None:
+    """`xaccount create-role` in each account, run as its administrator, trusting the MCP host."""
+    for account in accounts:
+        admin = rig.admin(account)
+        env = {**os.environ, **admin.env, "NO_COLOR": "1"}
+        proc = subprocess.run(
+            [*cli, "create-role", "--trust-principal", rig.host.arn],
+            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )
+        assert proc.returncode == 0, describe(proc)
+
+
+@pytest.fixture
+def host_rig(enforced_moto: MotoServer, request: pytest.FixtureRequest) -> Rig:
+    """The enforcing rig, with the host also allowed the reads its own calls (without account_id) make in
+    its own account: `host_reads` on the test's parametrisation, or none."""
+    reads: tuple[str, ...] = getattr(request, "param", ())
+    return rig_for(enforced_moto, host_actions=(*HOST_ACTIONS, *reads))
+
+
+def as_host(host: Identity) -> dict[str, str]:
+    return dict(host.env)
 
 
 # How ListClusters is asked for, per release: 0.1.1 has an action/resource_type interface, later
@@ -285,19 +295,23 @@ def ecs_patched(request: pytest.FixtureRequest, xaccount_cli: list[str], tmp_pat
     return patch_fresh_copy(install(spec), xaccount_cli, tmp_path_factory.mktemp(f"{spec.id}-calls"))
 
 
+# The host may also list its own account's clusters: the calls without account_id run as the host.
+@pytest.mark.parametrize("host_rig", [("ecs:ListClusters", "ecs:DescribeClusters")], indirect=True, ids=["host-lists-clusters"])
 def test_ecs_list_clusters_answers_from_the_requested_account(
-    ecs_patched: Patched, aws_env: MotoServer, tmp_path: Path
+    ecs_patched: Patched, host_rig: Rig, xaccount_cli: list[str], tmp_path: Path
 ) -> None:
     assert ecs_patched.result.returncode == 0, describe(ecs_patched.result)
-    _assumed_session(ACCOUNT_A).client("ecs").create_cluster(clusterName="xa-cluster-in-a")
-    _assumed_session(ACCOUNT_A, "eu-west-1").client("ecs").create_cluster(clusterName="xa-cluster-in-a-eu")
-    boto3.client("ecs").create_cluster(clusterName="xa-cluster-in-default")
+    rig = host_rig
+    create_roles(xaccount_cli, rig, ACCOUNT_A, ACCOUNT_B)
+    rig.admin(ACCOUNT_A).client("ecs").create_cluster(clusterName="xa-cluster-in-a")
+    rig.admin(ACCOUNT_A).client("ecs", "eu-west-1").create_cluster(clusterName="xa-cluster-in-a-eu")
+    rig.admin(DEFAULT_ACCOUNT).client("ecs").create_cluster(clusterName="xa-cluster-in-default")
 
     args = LIST_CLUSTERS_ARGS[ecs_patched.spec.version]
-    aws_env.reset_recording()
+    rig.server.reset_recording()
     answer = probe(
         ecs_patched.copy,
-        dict(aws_env.env),
+        as_host(rig.host),
         [
             {"name": "ecs_resource_management", "arguments": {**args, "account_id": ACCOUNT_A}},
             {"name": "ecs_resource_management", "arguments": dict(args)},
@@ -321,8 +335,8 @@ def test_ecs_list_clusters_answers_from_the_requested_account(
     assert cluster_arns(default_again["text"]) == cluster_arns(default["text"])
     # At the emulator: roles assumed in A and B only (with the server's own key), and the calls without
     # account_id signed with the server's own key.
-    requests = aws_env.calls()
-    own_key = aws_env.env["AWS_ACCESS_KEY_ID"]
+    requests = rig.server.calls()
+    own_key = rig.host.access_key_id
     assumed = {r["RoleArn"].split(":")[4] for r in requests if r["_action"] == "AssumeRole"}
     assert assumed == {ACCOUNT_A, ACCOUNT_B}, requests
     assert all(r["_key_id"] == own_key for r in requests if r["_action"] == "AssumeRole")
@@ -330,13 +344,13 @@ def test_ecs_list_clusters_answers_from_the_requested_account(
     assert list_keys.count(own_key) == 2, list_keys  # the two calls without account_id
 
 
-def test_ecs_refuses_a_malformed_account_id(ecs_patched: Patched, aws_env: MotoServer, tmp_path: Path) -> None:
+def test_ecs_refuses_a_malformed_account_id(ecs_patched: Patched, host_rig: Rig, tmp_path: Path) -> None:
     assert ecs_patched.result.returncode == 0, describe(ecs_patched.result)
     args = LIST_CLUSTERS_ARGS[ecs_patched.spec.version]
-    aws_env.reset_recording()
+    host_rig.server.reset_recording()
     answer = probe(
         ecs_patched.copy,
-        dict(aws_env.env),
+        as_host(host_rig.host),
         [
             {"name": "ecs_resource_management", "arguments": {**args, "account_id": "11111111111x"}},
             {"name": "ecs_resource_management", "arguments": {**args, "account_id": "1111111111111"}},
@@ -346,7 +360,7 @@ def test_ecs_refuses_a_malformed_account_id(ecs_patched: Patched, aws_env: MotoS
     for call in answer["calls"]:
         assert call["isError"], call["text"]
     # Refused before any network call: the emulator saw neither an AssumeRole nor an ECS request.
-    assert [r["_action"] for r in aws_env.calls()] == []
+    assert [r["_action"] for r in host_rig.server.calls()] == []
 
 
 TROUBLESHOOT_TOOL = {"1.0.0": "troubleshoot_deployment", "1.0.26": "troubleshoot_cloudformation_deployment"}
@@ -358,19 +372,23 @@ def iac_patched(request: pytest.FixtureRequest, xaccount_cli: list[str], tmp_pat
     return patch_fresh_copy(install(spec), xaccount_cli, tmp_path_factory.mktemp(f"{spec.id}-calls"))
 
 
+# The host may also read its own account's stacks: the call without account_id runs as the host.
+@pytest.mark.parametrize("host_rig", [("cloudformation:DescribeStacks",)], indirect=True, ids=["host-reads-stacks"])
 def test_iac_troubleshooter_reads_the_stack_of_the_requested_account(
-    iac_patched: Patched, aws_env: MotoServer, tmp_path: Path
+    iac_patched: Patched, host_rig: Rig, xaccount_cli: list[str], tmp_path: Path
 ) -> None:
     assert iac_patched.result.returncode == 0, describe(iac_patched.result)
+    rig = host_rig
+    create_roles(xaccount_cli, rig, ACCOUNT_A)
     template = json.dumps({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}})
-    _assumed_session(ACCOUNT_A).client("cloudformation").create_stack(StackName="xa-stack-in-a", TemplateBody=template)
+    rig.admin(ACCOUNT_A).client("cloudformation").create_stack(StackName="xa-stack-in-a", TemplateBody=template)
 
     base = {"stack_name": "xa-stack-in-a", "region": "us-east-1", "include_cloudtrail": False}
     name = TROUBLESHOOT_TOOL[iac_patched.spec.version]
-    aws_env.reset_recording()
+    rig.server.reset_recording()
     answer = probe(
         iac_patched.copy,
-        dict(aws_env.env),
+        as_host(rig.host),
         [
             {"name": name, "arguments": {**base, "account_id": ACCOUNT_A}},
             {"name": name, "arguments": dict(base)},
@@ -385,11 +403,11 @@ def test_iac_troubleshooter_reads_the_stack_of_the_requested_account(
     assert "does not exist" not in in_a["text"] and "xaccount error" not in in_a["text"], in_a["text"]
     # What the emulator saw: AssumeRole into A once (with the server's own key), then A's calls signed
     # with the assumed key, reaching DescribeEvents; the default call only DescribeStacks, with its own key.
-    requests = aws_env.calls()
+    requests = rig.server.calls()
     assume = [r for r in requests if r["_action"] == "AssumeRole"]
     assert len(assume) == 1 and f":{ACCOUNT_A}:role/" in assume[0]["RoleArn"], assume
     cfn = [r for r in requests if r["_action"] in ("DescribeStacks", "DescribeEvents")]
-    own_key = aws_env.env["AWS_ACCESS_KEY_ID"]
+    own_key = rig.host.access_key_id
     assert [r["_action"] for r in cfn if r["_key_id"] == own_key] == ["DescribeStacks"], cfn
     assert any(r["_action"] == "DescribeEvents" and r["_key_id"] != own_key for r in cfn), cfn
 
@@ -427,3 +445,22 @@ def test_revert_restores_the_exact_bytes(installed: InstalledServer, xaccount_cl
     check = run_cli(xaccount_cli, "patch", installed.spec.profile, copy.package_dir, "--check")
     assert check.returncode == 1, describe(check)
 
+
+
+NEWEST = [s for s in ALL_SERVERS if s.version in ("0.1.37", "1.0.26")]
+
+
+@pytest.mark.parametrize("spec", NEWEST, ids=lambda s: s.id)
+def test_built_in_actions_are_a_fresh_derivation_of_the_newest_release(spec: ServerSpec, xaccount_cli: list[str]) -> None:
+    """`create-role --server ecs` uses data kept with the version it came from; it must equal what deriving
+    that release now gives (regenerate with `node scripts/derive-releases.mjs` after `npm run build`)."""
+    installed = install(spec)
+    fresh = run_cli(xaccount_cli, "create-role", "--server", f"{spec.profile}:{installed.venv}", "--explain", "--json")
+    kept = run_cli(xaccount_cli, "create-role", "--server", spec.profile, "--explain", "--json")
+    assert fresh.returncode == 0, describe(fresh)
+    assert kept.returncode == 0, describe(kept)
+    derived = json.loads(fresh.stdout)["derivations"][spec.profile]
+    data = json.loads(kept.stdout)["derivations"][spec.profile]
+    assert data["version"] == spec.version == derived["version"]
+    assert [a["action"] for a in data["actions"]] == [a["action"] for a in derived["actions"]], "run node scripts/derive-releases.mjs"
+    assert data["actions"] == derived["actions"] and data["excluded"] == derived["excluded"], "run node scripts/derive-releases.mjs"
