@@ -7,6 +7,7 @@ import path from "node:path";
 import { getProfile } from "../codemods/index.js";
 import { locateServer } from "../src/codemod/index.js";
 import { expandHome } from "../src/codemod/locate.js";
+import { parseServerSpec } from "../src/smoke/plan.js";
 import { XaError } from "../src/errors.js";
 
 function makePackage(root: string, packagePath: string): string {
@@ -54,6 +55,8 @@ test("locates the package from a monorepo, the server folder, the package and a 
       assert.equal(expandHome("a/~/b"), "a/~/b");
       assert.equal(locateServer(ecs, "~/venv").packageDir, vpkg);
       assert.equal(locateServer(ecs, "~/venv").inputPath, venv);
+      // `xaccount test --server ecs:~/venv` (its parser is in src/smoke/plan.ts and uses the same expansion).
+      assert.deepEqual(parseServerSpec("ecs:~/venv", "/elsewhere"), { kind: "ecs", path: venv });
     } finally {
       process.env.HOME = home;
     }
