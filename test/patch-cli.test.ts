@@ -482,11 +482,12 @@ test("an immutable file (chattr +i, which stops root too): permission-denied bef
 test("a journal left by a crash: --dry-run refuses (patch-interrupted); patch rolls back exactly, says so in one line, removes stray temp files, then patches", (t) => {
   const tree = iacTree(t);
   const original = snapshot(tree.dir);
-  // Steps: 1 journal, 2-3 runtime (temp, rename), 4 server.py's temp file written: killed before its rename.
-  const crashed = spawnSync(process.execPath, [BIN, "patch", "iac", tree.dir], { encoding: "utf8", env: { ...process.env, XACCOUNT_TEST_CRASH_AFTER_STEP: "4" } });
+  // Steps: 1 journal; 2-4 the temp files of the runtime, server.py and the manifest; 5-6 the runtime and
+  // server.py renamed: killed before the manifest's rename.
+  const crashed = spawnSync(process.execPath, [BIN, "patch", "iac", tree.dir], { encoding: "utf8", env: { ...process.env, XACCOUNT_TEST_CRASH_AFTER_STEP: "6" } });
   assert.equal(crashed.signal, "SIGKILL");
   assert.ok(existsSync(path.join(tree.pkg, "_xaccount_journal.json")), "the crash left the journal");
-  assert.equal(readdirSync(tree.pkg).filter((f) => /^\.server\.py\.xaccount-\d+\.tmp$/.test(f)).length, 1, "and a temp file");
+  assert.equal(readdirSync(tree.pkg).filter((f) => /^\._xaccount_manifest\.json\.xaccount-\d+\.tmp$/.test(f)).length, 1, "and a temp file");
   const dry = run("iac", tree.dir, "--dry-run");
   assert.equal(dry.status, 2);
   assert.match(dry.stderr, /error\[patch-interrupted\]/);
@@ -494,7 +495,7 @@ test("a journal left by a crash: --dry-run refuses (patch-interrupted); patch ro
   assert.equal(patched.status, 0, patched.stderr);
   const warnings = patched.stderr.split("\n").filter((l) => l.includes("warning[patch-interrupted]"));
   assert.equal(warnings.length, 1, patched.stderr);
-  assert.match(warnings[0] ?? "", /a patch of .* was interrupted after 1 of 3 file change\(s\) and left 1 temp file\(s\); rolled back to the exact bytes before it; patching again/);
+  assert.match(warnings[0] ?? "", /a patch of .* was interrupted after 2 of 3 file change\(s\) and left 1 temp file\(s\); rolled back to the exact bytes before it; patching again/);
   assert.deepEqual(readdirSync(tree.pkg).filter((f) => f.endsWith(".tmp") || f.includes("journal")), []);
   assert.equal(run("iac", tree.dir, "--check").status, 0);
   assert.equal(run("iac", tree.dir, "--revert").status, 0);

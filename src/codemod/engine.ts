@@ -308,8 +308,8 @@ async function verifyPlan(plan: PatchPlan, compiler: Compiler): Promise<void> {
   if (plan.compile.ran && plan.compile.failure) fail(plan.compile.failure);
 }
 
-export function writePatch(plan: PatchPlan): void {
-  commitFiles(plan.located.packageDir, "patch", plan.ops);
+export async function writePatch(plan: PatchPlan): Promise<void> {
+  await commitFiles(plan.located.packageDir, "patch", plan.ops);
 }
 
 /** What --check found wrong, by kind: the code names the TROUBLESHOOTING section. */
@@ -457,6 +457,6 @@ export function planRevert(profile: ServerProfile, located: LocatedServer, opts:
   return plan;
 }
 
-export function writeRevert(plan: RevertPlan): void {
-  commitFiles(plan.located.packageDir, "revert", plan.ops);
+export async function writeRevert(plan: RevertPlan): Promise<void> {
+  await commitFiles(plan.located.packageDir, "revert", plan.ops);
 }

@@ -3,13 +3,31 @@
  *  1. check every target can be written (permission-denied before anything changes);
  *  2. write the journal (every target's bytes and mode before the change, and what the change is),
  *     fsync it and its folder: from here on a crash can be undone exactly;
- *  3. apply the operations in the caller's order (patch: runtime, sources, manifest last), each file
- *     through a temp file beside it that is fsynced and renamed over the target;
- *  4. fsync the folders, then remove the journal.
- * A failure in 3 or 4 rolls back from the journal in this process; a crash leaves the journal for the
+ *  3. write every new file to a temp file beside its target and flush them all at once (fdatasync in
+ *     parallel: the file system commits them together, ~10x faster here than one after another);
+ *  4. rename the temp files over their targets and delete what goes, in the caller's order (patch:
+ *     runtime, sources, manifest last), so a reader sees each file whole, old or new;
+ *  5. fsync the folders, then remove the journal.
+ * A failure in 3 to 5 rolls back from the journal in this process; a crash leaves the journal for the
  * next run, which rolls back (recoverJournal) before doing anything else.
  */
-import { accessSync, chmodSync, closeSync, constants, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import {
+  accessSync,
+  chmodSync,
+  closeSync,
+  constants,
+  fdatasync,
+  fdatasyncSync,
+  fsync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import path from "node:path";
 import { failure } from "../errors.js";
 import { JOURNAL_FILE } from "./contract.js";
@@ -50,8 +68,8 @@ const tempPath = (dest: string): string => path.join(path.dirname(dest), `.${pat
 /**
  * Test-only fault injection: with XACCOUNT_TEST_CRASH_AFTER_STEP=k the process kills itself (SIGKILL:
  * no handler, no cleanup, like `kill -9` or a power cut for everything already fsynced) right after
- * write step k. Steps: the journal committed, then per file its temp file written and its rename (a
- * deletion is one step), then the journal removed. test/python/test_crash_safety.py uses it; nothing
+ * write step k. Steps: the journal committed; each temp file written; each rename or deletion, in
+ * order; the journal removed. test/python/test_crash_safety.py uses it; nothing
  * else should set it.
  */
 function crashHook(): () => void {
@@ -84,19 +102,18 @@ function existingMode(file: string): number | undefined {
 }
 
 /** Temp file beside `dest`, fsynced, then renamed over it: a reader sees the old or the new bytes, never half. */
-function writeDurably(dest: string, bytes: Uint8Array, mode: number, step: () => void): void {
+function writeDurably(dest: string, bytes: Uint8Array, mode: number): void {
   const tmp = tempPath(dest);
   const fd = openSync(tmp, "w", mode);
   try {
     writeSync(fd, bytes);
-    fsyncSync(fd);
+    // Data (and size) on disk before the rename: fdatasync, cheaper than fsync, is enough for that.
+    fdatasyncSync(fd);
   } finally {
     closeSync(fd);
   }
   chmodSync(tmp, mode); // openSync's mode is filtered by the umask; the original's mode is kept exactly
-  step();
   renameSync(tmp, dest);
-  step();
 }
 
 /** Every target writable (file and folder), checked before the first byte changes. */
@@ -147,34 +164,75 @@ function makeJournal(packageDir: string, operation: Operation, ops: readonly Fil
   };
 }
 
+/** fsync (or fdatasync) of an open descriptor on the thread pool, so several run at once. */
+function flush(fd: number, dataOnly: boolean): Promise<void> {
+  return new Promise((resolve, reject) => (dataOnly ? fdatasync : fsync)(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+async function flushDirs(dirs: Iterable<string>): Promise<void> {
+  await Promise.all(
+    [...dirs].map(async (dir) => {
+      let fd: number | undefined;
+      try {
+        fd = openSync(dir, "r");
+        await flush(fd, false);
+      } catch {
+        // A file system that cannot fsync a folder: nothing better to do.
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+    }),
+  );
+}
+
 /** Applies `ops` in order as one transaction (see the file comment). */
-export function commitFiles(packageDir: string, operation: Operation, ops: readonly FileOp[]): void {
+export async function commitFiles(packageDir: string, operation: Operation, ops: readonly FileOp[]): Promise<void> {
   if (ops.length === 0) return;
   preflight(packageDir, ops);
   const journal = makeJournal(packageDir, operation, ops);
   const step = crashHook();
   const jp = journalPath(packageDir);
-  writeDurably(jp, Buffer.from(JSON.stringify(journal), "utf8"), 0o644, () => undefined);
+  writeDurably(jp, Buffer.from(JSON.stringify(journal), "utf8"), 0o644);
   fsyncPath(packageDir);
   step();
+  const staged = new Map<FileOp, string>();
+  const open: number[] = [];
   let current = jp;
   try {
     for (const op of ops) {
+      if (op.kind !== "write") continue;
       current = op.path;
-      if (op.kind === "write") writeDurably(op.path, op.bytes, op.mode ?? existingMode(op.path) ?? 0o644, step);
-      else {
-        rmSync(op.path, { force: true });
-        step();
-      }
+      const tmp = tempPath(op.path);
+      const mode = op.mode ?? existingMode(op.path) ?? 0o644;
+      const fd = openSync(tmp, "w", mode);
+      open.push(fd);
+      staged.set(op, tmp);
+      writeSync(fd, op.bytes);
+      chmodSync(tmp, mode); // openSync's mode is filtered by the umask; the original's mode is kept exactly
+      step();
     }
-    for (const dir of new Set(ops.map((op) => path.dirname(op.path)))) fsyncPath(dir);
+    current = packageDir;
+    await Promise.all(open.map((fd) => flush(fd, true)));
+    for (const fd of open.splice(0)) closeSync(fd);
+    for (const op of ops) {
+      current = op.path;
+      const tmp = staged.get(op);
+      if (tmp) renameSync(tmp, op.path);
+      else rmSync(op.path, { force: true });
+      staged.delete(op);
+      step();
+    }
+    await flushDirs(new Set(ops.map((op) => path.dirname(op.path))));
   } catch (err) {
+    for (const fd of open) closeSync(fd);
+    for (const tmp of staged.values()) rmSync(tmp, { force: true });
     rollBack(packageDir, journal);
     rmSync(jp, { force: true });
     throw asPermissionError(err, current, "write") ?? err;
   }
+  // Not fsynced: should a power cut bring the journal back, the next run rolls back a complete patch,
+  // which is a consistent state too (and patches again); one fsync less on every patch.
   rmSync(jp, { force: true });
-  fsyncPath(packageDir);
   step();
 }
 
@@ -232,7 +290,7 @@ function rollBack(packageDir: string, journal: Journal): number {
     }
     const before = Buffer.from(e.before, "base64");
     if (now && now.equals(before) && existingMode(abs) === e.mode) continue;
-    writeDurably(abs, before, e.mode ?? 0o644, () => undefined);
+    writeDurably(abs, before, e.mode ?? 0o644);
   }
   for (const dir of new Set(journal.entries.map((e) => path.dirname(path.join(packageDir, ...e.file.split("/")))))) fsyncPath(dir);
   return done;

@@ -77,7 +77,7 @@ export async function runPatch(server: string, target: string, opts: PatchOption
   const plan = await engine.planPatch(profile, located, { verify: !opts.check, check: Boolean(opts.check), force: Boolean(opts.force) });
   if (opts.check) return check(engine, plan, opts, io);
   const write = !preview;
-  if (write && !plan.upToDate) engine.writePatch(plan);
+  if (write && !plan.upToDate) await engine.writePatch(plan);
   if (plan.runtime.forced) {
     io.err(
       `xaccount: warning[runtime-modified]: ${write ? "replaced" : "would replace"} the modified ${RUNTIME_FILE} in ${located.packageDir} with this xaccount's runtime (--force)`,
@@ -142,10 +142,10 @@ function check(engine: Engine, plan: PatchPlan, opts: PatchOptions, io: Io): voi
   }
 }
 
-function revert(engine: Engine, profile: ServerProfile, located: LocatedServer, opts: PatchOptions, io: Io): void {
+async function revert(engine: Engine, profile: ServerProfile, located: LocatedServer, opts: PatchOptions, io: Io): Promise<void> {
   const plan = engine.planRevert(profile, located, { force: opts.force });
   const write = !opts.dryRun;
-  if (plan.wasPatched && write) engine.writeRevert(plan);
+  if (plan.wasPatched && write) await engine.writeRevert(plan);
   if (opts.json) {
     const { restored, unchanged, missing, edited, removes, wasPatched } = plan;
     io.out(
