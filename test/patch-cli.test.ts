@@ -501,3 +501,15 @@ test("a journal left by a crash: --dry-run refuses (patch-interrupted); patch ro
   assert.equal(run("iac", tree.dir, "--revert").status, 0);
   assert.deepEqual(treeDiff(original, snapshot(tree.dir)), [], "byte for byte, no journal, no temp file");
 });
+
+test("--check after a crash rolls the interrupted patch back too (one warning line), then judges the restored tree", (t) => {
+  const tree = iacTree(t);
+  const original = snapshot(tree.dir);
+  const crashed = spawnSync(process.execPath, [BIN, "patch", "iac", tree.dir], { encoding: "utf8", env: { ...process.env, XACCOUNT_TEST_CRASH_AFTER_STEP: "5" } });
+  assert.equal(crashed.signal, "SIGKILL");
+  const checked = run("iac", tree.dir, "--check");
+  assert.equal(checked.status, 1, checked.stderr);
+  assert.match(checked.stderr, /warning\[patch-interrupted\]: a patch of .* was interrupted after 1 of 3 file change\(s\) and left 2 temp file\(s\); rolled back to the exact bytes before it; checking the restored tree/);
+  assert.match(checked.stderr, /error\[not-patched\]/);
+  assert.deepEqual(treeDiff(original, snapshot(tree.dir)), []);
+});
