@@ -513,3 +513,14 @@ test("--check after a crash rolls the interrupted patch back too (one warning li
   assert.match(checked.stderr, /error\[not-patched\]/);
   assert.deepEqual(treeDiff(original, snapshot(tree.dir)), []);
 });
+
+test("temp files an older xaccount left anywhere in the package (no journal) are removed by the next patch, saying so", (t) => {
+  const dir = fixtureCopy(t, "ecs-nested", "input");
+  const pkg = path.join(dir, "src", "ecs-mcp-server", "awslabs", "ecs_mcp_server");
+  const stray = [path.join(pkg, ".main.py.xaccount-4242.tmp"), path.join(pkg, "modules", ".express.py.xaccount-4242.tmp")];
+  for (const f of stray) writeFileSync(f, "half a file");
+  const r = run("ecs", dir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning\[patch-interrupted\]: removed 2 temp file\(s\) left in .* by an interrupted xaccount run/);
+  for (const f of stray) assert.ok(!existsSync(f), f);
+});

@@ -296,6 +296,23 @@ function rollBack(packageDir: string, journal: Journal): number {
   return done;
 }
 
+/** The package folder and every folder under it (bytecode caches and hidden folders aside). */
+function packageDirs(root: string): string[] {
+  const out = [root];
+  for (let i = 0; i < out.length; i++) {
+    let entries;
+    try {
+      entries = readdirSync(out[i] as string, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (e.isDirectory() && e.name !== "__pycache__" && !e.name.startsWith(".")) out.push(path.join(out[i] as string, e.name));
+    }
+  }
+  return out;
+}
+
 /** Removes `.<name>.xaccount-<pid>.tmp` files a crash left in `dirs`; returns how many. */
 function sweepTemps(dirs: Iterable<string>): number {
   let n = 0;
@@ -323,8 +340,9 @@ function sweepTemps(dirs: Iterable<string>): number {
 export function recoverJournal(packageDir: string): Recovery | undefined {
   const journal = readJournal(packageDir);
   if (!journal) {
-    // A crash while the journal itself was being written leaves only its temp file: nothing had changed.
-    const strayTemps = sweepTemps([packageDir]);
+    // A crash while the journal itself was being written leaves only its temp file, and an xaccount from
+    // before the journal left its temp files anywhere in the package: nothing to roll back, only to sweep.
+    const strayTemps = sweepTemps(packageDirs(packageDir));
     return strayTemps ? { operation: "patch", pid: 0, done: 0, total: 0, strayTemps } : undefined;
   }
   const done = rollBack(packageDir, journal);
