@@ -124,7 +124,8 @@ function refuseInterrupted(profile: ServerProfile, located: LocatedServer): void
  * version of the tree. Undefined when nothing was interrupted.
  */
 export function recoverInterrupted(located: LocatedServer): Recovery | undefined {
-  return recoverJournal(located.packageDir);
+  // A rollback the user may not write (a read-only install) is permission-denied like any write.
+  return guarded(located.packageDir, "write", () => recoverJournal(located.packageDir));
 }
 
 export async function planPatch(profile: ServerProfile, located: LocatedServer, opts: PatchOptions = {}): Promise<PatchPlan> {
