@@ -81,7 +81,7 @@ for (const name of readdirSync(FIXTURES).sort()) {
         const r = cli(["patch", c.server, target]);
         assert.equal(r.status, 0, r.stderr);
       } else {
-        writePatch(await planPatch(profile, locateServer(profile, target)));
+        await writePatch(await planPatch(profile, locateServer(profile, target)));
       }
       const patched = snapshot(dir);
       const expectedDir = path.join(FIXTURES, name, "expected");
@@ -100,11 +100,11 @@ for (const name of readdirSync(FIXTURES).sort()) {
       const again = await planPatch(profile, locateServer(profile, target));
       assert.equal(again.upToDate, true, "second run should find nothing to do");
       assert.ok(again.tools.every((t) => t.status !== "unpatched"));
-      writePatch(again);
+      await writePatch(again);
       assert.deepEqual(treeDiff(patched, snapshot(dir)), []);
 
       // 3. revert: the input bytes (or reverted/), runtime and manifest gone
-      writeRevert(planRevert(profile, locateServer(profile, target)));
+      await writeRevert(planRevert(profile, locateServer(profile, target)));
       const revertedDir = path.join(FIXTURES, name, "reverted");
       const want = existsSync(revertedDir) ? snapshot(revertedDir) : before;
       const got = snapshot(dir);
@@ -122,7 +122,7 @@ for (const name of readdirSync(FIXTURES).sort()) {
 async function importCheck(dir: string, c: Case, params: readonly string[]): Promise<void> {
   const profile = getProfile(c.server);
   const target = path.join(dir, c.path);
-  writePatch(await planPatch(profile, locateServer(profile, target)));
+  await writePatch(await planPatch(profile, locateServer(profile, target)));
   const { importRoot } = locateServer(profile, target);
   const script = [
     "import asyncio, importlib, json, sys",

@@ -6,7 +6,7 @@ import { findTools } from "../src/codemod/find-tools.js";
 import { planFile } from "../src/codemod/plan.js";
 import { applyInserts, patchedRanges } from "../src/codemod/apply.js";
 import { mergeInserts, rebase, type FileRecord } from "../src/codemod/manifest.js";
-import { compareVersions, runtimeAction } from "../src/codemod/vendor.js";
+import { compareVersions, runtimeAction, vendoredHeader } from "../src/codemod/vendor.js";
 import { sha256 } from "../src/codemod/source.js";
 import { diffLines } from "diff";
 import { pythonCompile } from "../src/codemod/verify.js";
@@ -165,16 +165,28 @@ test("rebase: unchanged, edited away from our insertions, edited inside one, rep
   assert.deepEqual(rebase(upgraded, rec, false), { kind: "ok", original: upgraded, inserts: [] });
 });
 
-test("runtime versions: newer replaces older, never the reverse", () => {
+test("runtime versions: newer replaces older, never the reverse; a copy not as vendored is modified", () => {
   assert.equal(compareVersions("0.10.0", "0.9.9"), 1);
   assert.equal(compareVersions("1.0.0", "1.0"), 0);
-  const cur = { version: "0.2.0", sha256: "b".repeat(64) };
-  const header = (v: string, h: string): Buffer => Buffer.from(`# Vendored by xaccount ${v} sha256=${h}\nbody\n`);
+  const vendored = (v: string, body: string): Buffer => {
+    const b = Buffer.from(body);
+    return Buffer.concat([vendoredHeader({ version: v, sha256: sha256(b) }), b]);
+  };
+  const cur = { version: "0.2.0", sha256: sha256("current body\n") };
   assert.equal(runtimeAction(undefined, cur), "add");
-  assert.equal(runtimeAction(header("0.2.0", "b".repeat(64)), cur), "keep");
-  assert.equal(runtimeAction(header("0.1.0", "a".repeat(64)), cur), "replace");
-  assert.equal(runtimeAction(header("0.3.0", "a".repeat(64)), cur), "keep-newer");
-  assert.equal(runtimeAction(Buffer.from("no header\n"), cur), "replace");
+  assert.equal(runtimeAction(vendored("0.2.0", "current body\n"), cur), "keep");
+  assert.equal(runtimeAction(vendored("0.1.0", "old body\n"), cur), "replace");
+  assert.equal(runtimeAction(vendored("0.3.0", "new body\n"), cur), "keep-newer");
+  // The header is not trusted: a body that is not the one it names, or no header at all, is modified.
+  const appended = Buffer.concat([vendored("0.2.0", "current body\n"), Buffer.from("import os; os.system('x')\n")]);
+  assert.equal(runtimeAction(appended, cur), "modified");
+  assert.equal(runtimeAction(Buffer.from("no header\n"), cur), "modified");
+  const lying = Buffer.from(`# Vendored by xaccount 0.2.0 sha256=${cur.sha256}\nother body\n`);
+  assert.equal(runtimeAction(lying, cur), "modified");
+  // Intact but not the bytes the manifest recorded at patch time: modified.
+  const ok = vendored("0.2.0", "current body\n");
+  assert.equal(runtimeAction(ok, cur, sha256(ok)), "keep");
+  assert.equal(runtimeAction(ok, cur, "0".repeat(64)), "modified");
 });
 
 test("python compile check: a patched text that breaks is caught by line; one whose original never compiled is not judged", async () => {

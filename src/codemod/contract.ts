@@ -7,6 +7,8 @@ import type { ExtraParam } from "./profile.js";
 export const RUNTIME_FILE = "_xaccount.py";
 export const RUNTIME_MODULE = "_xaccount";
 export const MANIFEST_FILE = "_xaccount_manifest.json";
+/** Present only while a patch or revert is being written (and after a crash during one): see write.ts. */
+export const JOURNAL_FILE = "_xaccount_journal.json";
 export const DECORATOR = "cross_account";
 /** Trailing comment on the inserted import, so a person (and --check) can see what xaccount added. */
 export const IMPORT_MARKER = "# xaccount";

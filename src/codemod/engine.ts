@@ -7,7 +7,9 @@ import path from "node:path";
 import { VERSION } from "../version.js";
 import { failure, usageError } from "../errors.js";
 import { applyInserts } from "./apply.js";
-import { DECORATOR, IMPORT_MARKER, MANIFEST_FILE, RUNTIME_FILE, runtimeImportModule } from "./contract.js";
+import { DECORATOR, IMPORT_MARKER, JOURNAL_FILE, MANIFEST_FILE, RUNTIME_FILE, runtimeImportModule } from "./contract.js";
+import { guarded } from "./fs-errors.js";
+import { patchCommand } from "./shell.js";
 import { DEFAULT_RULES, findTools, registrationPattern } from "./find-tools.js";
 import type { LocatedServer } from "./locate.js";
 import {
@@ -26,7 +28,7 @@ import type { ServerProfile } from "./profile.js";
 import { decodeSource, encodeSource, sha256 } from "./source.js";
 import { choosePython, reparseProblems, startCompiler, type CompileResult, type Compiler } from "./verify.js";
 import { currentRuntime, readStamp, runtimeAction, type RuntimeAction, type RuntimeStamp } from "./vendor.js";
-import { commitFiles, type FileOp } from "./write.js";
+import { commitFiles, hasJournal, recoverJournal, type FileOp, type Recovery } from "./write.js";
 
 /** A tool as the report shows it: the plan's verdict, and where it is. */
 export interface ToolReport extends ToolVerdict {
@@ -45,7 +47,7 @@ export interface PatchPlan {
   located: LocatedServer;
   tools: ToolReport[];
   changes: FileChange[];
-  runtime: { action: RuntimeAction; shipped: RuntimeStamp; existing?: RuntimeStamp };
+  runtime: { action: RuntimeAction; shipped: RuntimeStamp; existing?: RuntimeStamp; forced?: boolean };
   manifest: Manifest;
   manifestChanged: boolean;
   /** The package held a valid xaccount manifest before this plan. */
@@ -53,6 +55,10 @@ export interface PatchPlan {
   /** Nothing to write: every tool patched, runtime current, manifest up to date. */
   upToDate: boolean;
   compile?: CompileResult;
+  /** --check only: files whose xaccount insertions were changed by hand (a patch refuses these). */
+  conflicts: Array<{ file: string; detail: string }>;
+  /** --check only: files carrying xaccount edits that no manifest records (a patch refuses these). */
+  unrecorded: string[];
   /** Internal: what writePatch writes. */
   ops: FileOp[];
 }
@@ -65,7 +71,8 @@ const hasMarks = (text: string): boolean => text.includes(IMPORT_MARKER) || new 
 function pythonFiles(packageDir: string, skipDirs: readonly string[]): string[] {
   const out: string[] = [];
   const walk = (rel: string): void => {
-    for (const entry of readdirSync(path.join(packageDir, rel), { withFileTypes: true })) {
+    const dir = path.join(packageDir, rel);
+    for (const entry of guarded(dir, "read", () => readdirSync(dir, { withFileTypes: true }))) {
       const r = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
         if (entry.name.startsWith(".") || entry.name === "__pycache__" || skipDirs.includes(r)) continue;
@@ -87,18 +94,49 @@ function decodeOrRefuse(raw: Buffer, rel: string): string {
   return text;
 }
 
-export async function planPatch(
-  profile: ServerProfile,
-  located: LocatedServer,
-  opts: { verify?: boolean } = {},
-): Promise<PatchPlan> {
-  const old = loadManifest(located.packageDir);
+export interface PatchOptions {
+  /** Compile the edited files with Python (default true). */
+  verify?: boolean;
+  /** Plan for --check: hand edits and unrecorded files are reported in the plan instead of refused. */
+  check?: boolean;
+  /** Replace a modified vendored runtime instead of refusing. */
+  force?: boolean;
+}
+
+/** The suggested command for this tree, quoted. */
+const command = (profile: ServerProfile, located: LocatedServer, ...options: string[]): string =>
+  patchCommand(profile.name, located.inputPath, ...options);
+
+/** A journal left by a crash: the tree is half-written; only recoverInterrupted may touch it. */
+function refuseInterrupted(profile: ServerProfile, located: LocatedServer): void {
+  if (!hasJournal(located.packageDir)) return;
+  throw usageError(
+    "patch-interrupted",
+    `an xaccount patch or revert of ${located.packageDir} was interrupted (${JOURNAL_FILE} is there), so its files are half-written; nothing was read`,
+    `run ${command(profile, located)} (rolls the interrupted run back, then patches) or ${command(profile, located, "--revert")}`,
+  );
+}
+
+/**
+ * Undoes a run that crashed part-way (its journal is still there): every file back to its exact bytes
+ * before that run, stray temp files removed. We roll back rather than forward because the bytes before
+ * are always known and always valid, while a forward finish would repeat a plan made by another
+ * version of the tree. Undefined when nothing was interrupted.
+ */
+export function recoverInterrupted(located: LocatedServer): Recovery | undefined {
+  // A rollback the user may not write (a read-only install) is permission-denied like any write.
+  return guarded(located.packageDir, "write", () => recoverJournal(located.packageDir));
+}
+
+export async function planPatch(profile: ServerProfile, located: LocatedServer, opts: PatchOptions = {}): Promise<PatchPlan> {
+  refuseInterrupted(profile, located);
+  const old = guarded(manifestPath(located.packageDir), "read", () => loadManifest(located.packageDir));
   // Python starts at the first file that needs an edit, so its start-up overlaps with parsing
   // the rest; a run with nothing to change never starts it.
   let compiler: Compiler | undefined;
   const lazy = opts.verify !== false ? () => (compiler ??= startCompiler(choosePython(located.venvPython))) : undefined;
   try {
-    return await planPatchWith(profile, located, old, lazy);
+    return await planPatchWith(profile, located, old, lazy, opts);
   } catch (err) {
     (compiler as Compiler | undefined)?.cancel();
     throw err;
@@ -110,17 +148,20 @@ async function planPatchWith(
   located: LocatedServer,
   old: { bytes?: Buffer; manifest?: Manifest },
   compiler: (() => Compiler) | undefined,
+  opts: PatchOptions,
 ): Promise<PatchPlan> {
   const { packageDir } = located;
   const records: Record<string, FileRecord> = {};
   const tools: ToolReport[] = [];
   const changes: FileChange[] = [];
+  const conflicts: PatchPlan["conflicts"] = [];
+  const unrecorded: string[] = [];
   const runtimeModule = runtimeImportModule(profile.packagePath);
 
   for (const rel of pythonFiles(packageDir, profile.skipDirs ?? [])) {
     const abs = path.join(packageDir, rel);
     const record = old.manifest?.files[rel];
-    const raw = readFileSync(abs);
+    const raw = guarded(abs, "read", () => readFileSync(abs));
     // Cheap filter: a module with no `.tool` / `.add_tool` / `.mount` registers no tool (and was never
     // patched), so it is not even parsed.
     if (!record && !REGISTRATION_HINT.test(raw.toString("latin1"))) continue;
@@ -138,14 +179,25 @@ async function planPatchWith(
     const plan = planFile(text, tree.rootNode, found, { params: profile.extraParams, runtimeModule });
     for (const t of plan.tools) tools.push({ file: rel, ...t });
     const marked = hasMarks(text);
+    if (marked && !record) {
+      // Edits whose original bytes nobody kept (a crash of an xaccount without the journal, a deleted
+      // manifest): recording this text as "original" would make --revert leave it importing a runtime
+      // it removes. Refused, never recorded.
+      unrecorded.push(rel);
+      if (opts.check) continue;
+    }
     // The diff package is loaded only when a patched file changed since (it costs start-up time).
     const needsDiff = record && marked && sha256(raw) !== record.patchedSha256;
     const base = rebase(text, record, marked, needsDiff ? (await import("diff")).diffLines : undefined);
     if (base.kind === "conflict") {
+      if (opts.check) {
+        conflicts.push({ file: rel, detail: base.detail });
+        continue;
+      }
       throw usageError(
         "patched-file-edited",
         `${path.join(packageDir, rel)} changed since xaccount patched it: ${base.detail}`,
-        `revert first (xaccount patch ${profile.name} <path> --revert --force restores the original bytes), or reinstall the package`,
+        `revert first (${command(profile, located, "--revert", "--force")} restores the original bytes), or reinstall the package`,
       );
     }
     const after = applyInserts(text, plan.inserts);
@@ -166,6 +218,13 @@ async function planPatchWith(
     }
     if (after !== text) changes.push({ file: rel, before: text, after });
   }
+  if (unrecorded.length > 0 && !opts.check) {
+    throw usageError(
+      "manifest-incomplete",
+      `${unrecorded.map((f) => path.join(packageDir, f)).join(", ")} carr${unrecorded.length > 1 ? "y" : "ies"} xaccount edits that ${MANIFEST_FILE} does not record, so their original bytes are unknown; nothing was written`,
+      `reinstall the server package (pip install --force-reinstall --no-deps ${profile.distribution}==<version>), then ${command(profile, located)}`,
+    );
+  }
   const patchable = tools.filter((t) => t.status !== "skipped");
   if (patchable.length === 0) {
     throw usageError(
@@ -181,25 +240,39 @@ async function planPatchWith(
   let existingBytes: Buffer | undefined;
   try {
     existingBytes = readFileSync(runtimePath);
-  } catch {
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") guarded(runtimePath, "read", () => { throw err; });
     existingBytes = undefined;
   }
   const existing = existingBytes && readStamp(existingBytes);
-  const action = runtimeAction(existingBytes, shipped.stamp);
+  const action = runtimeAction(existingBytes, shipped.stamp, old.manifest?.runtime.fileSha256);
+  const forced = action === "modified" && opts.force === true;
+  if (action === "modified" && !opts.force && !opts.check) {
+    throw usageError(
+      "runtime-modified",
+      `${runtimePath} is not the runtime xaccount vendored (its bytes differ from ${existingBytes && readStamp(existingBytes) ? "its header's hash or the manifest's record" : "anything xaccount writes: no valid header"}); this file handles credentials; nothing was written`,
+      `look at what changed in it; to replace it with this xaccount's runtime: ${command(profile, located, "--force")}`,
+    );
+  }
+  const writesRuntime = action === "add" || action === "replace" || forced;
+  const kept = action === "keep" || action === "keep-newer";
   const runtimeStamp = action === "keep-newer" && existing ? existing : shipped.stamp;
+  const runtimeFileSha = kept && existingBytes ? sha256(existingBytes) : sha256(shipped.vendored);
   const manifest: Manifest = {
     tool: "xaccount",
     formatVersion: 1,
     xaccountVersion: VERSION,
     server: profile.name,
-    runtime: { file: RUNTIME_FILE, ...runtimeStamp },
+    runtime: { file: RUNTIME_FILE, ...runtimeStamp, fileSha256: runtimeFileSha },
     files: Object.fromEntries(Object.entries(records).sort(([a], [b]) => a.localeCompare(b))),
   };
   const manifestBytes = serializeManifest(manifest);
   const manifestChanged = !old.bytes || !old.bytes.equals(manifestBytes);
 
-  const ops: FileOp[] = changes.map((c) => ({ kind: "write", path: path.join(packageDir, c.file), bytes: encodeSource(c.after) }));
-  if (action === "add" || action === "replace") ops.push({ kind: "write", path: runtimePath, bytes: shipped.vendored, mode: 0o644 });
+  // The order a crash could expose: the runtime before any file that imports it, the manifest last.
+  const ops: FileOp[] = [];
+  if (writesRuntime) ops.push({ kind: "write", path: runtimePath, bytes: shipped.vendored, mode: 0o644 });
+  for (const c of changes) ops.push({ kind: "write", path: path.join(packageDir, c.file), bytes: encodeSource(c.after) });
   if (manifestChanged) ops.push({ kind: "write", path: manifestPath(packageDir), bytes: manifestBytes, mode: 0o644 });
 
   const plan: PatchPlan = {
@@ -207,11 +280,13 @@ async function planPatchWith(
     located,
     tools,
     changes,
-    runtime: existing ? { action, shipped: shipped.stamp, existing } : { action, shipped: shipped.stamp },
+    runtime: { action, shipped: shipped.stamp, ...(existing ? { existing } : {}), ...(forced ? { forced } : {}) },
     manifest,
     manifestChanged,
     hadManifest: old.manifest !== undefined,
     upToDate: ops.length === 0,
+    conflicts,
+    unrecorded,
     ops,
   };
   if (compiler && changes.length > 0) await verifyPlan(plan, compiler());
@@ -234,39 +309,78 @@ async function verifyPlan(plan: PatchPlan, compiler: Compiler): Promise<void> {
   if (plan.compile.ran && plan.compile.failure) fail(plan.compile.failure);
 }
 
-export function writePatch(plan: PatchPlan): void {
-  commitFiles(plan.ops);
+export async function writePatch(plan: PatchPlan): Promise<void> {
+  await commitFiles(plan.located.packageDir, "patch", plan.ops);
+}
+
+/** What --check found wrong, by kind: the code names the TROUBLESHOOTING section. */
+export type CheckCode = "runtime-modified" | "patched-file-edited" | "manifest-incomplete" | "not-patched";
+
+export interface CheckFinding {
+  code: CheckCode;
+  /** Relative to the package folder. */
+  file: string;
+  message: string;
 }
 
 export interface CheckResult {
   packageDir: string;
   patched: boolean;
+  /** The findings' messages, as lines. */
   problems: string[];
+  findings: CheckFinding[];
+  /** The most serious finding's code (tampering first), when not patched. */
+  code?: CheckCode;
   tools: Array<{ file: string; name: string; status: ToolStatus; reason?: string }>;
+  /** Tools the profile does not patch (no Python body here): listed so a CI gate sees them. */
+  skipped: Array<{ file: string; name: string; line: number; reason: string }>;
 }
 
-/** The --check verdict: every tool patched, runtime present and current, manifest present. */
+const SEVERITY: readonly CheckCode[] = ["runtime-modified", "patched-file-edited", "manifest-incomplete", "not-patched"];
+
+/**
+ * The --check verdict: the vendored runtime byte-identical to what the manifest recorded and to what this
+ * xaccount ships, every inserted edit still there as written, every tool patched, the manifest present.
+ */
 export function checkPlan(plan: PatchPlan): CheckResult {
-  const problems: string[] = [];
+  const findings: CheckFinding[] = [];
+  const add = (code: CheckCode, file: string, message: string): void => {
+    findings.push({ code, file, message });
+  };
+  const { action, existing, shipped } = plan.runtime;
+  if (action === "modified") {
+    add(
+      "runtime-modified",
+      RUNTIME_FILE,
+      `${RUNTIME_FILE} was modified since xaccount vendored it (its sha256 matches neither the manifest's record nor its own header): it handles credentials`,
+    );
+  }
+  for (const c of plan.conflicts) add("patched-file-edited", c.file, `${c.file}: ${c.detail}`);
+  for (const f of plan.unrecorded) add("manifest-incomplete", f, `${f} carries xaccount edits that ${MANIFEST_FILE} does not record: --revert could not restore it`);
   for (const t of plan.tools) {
-    if (t.status === "unpatched") problems.push(`${t.file}:${t.line}: tool ${t.name} is not patched (lacks ${t.adds.join(", ")})`);
+    if (t.status === "unpatched") add("not-patched", t.file, `${t.file}:${t.line}: tool ${t.name} is not patched (lacks ${t.adds.join(", ")})`);
   }
   for (const c of plan.changes) {
-    if (!plan.tools.some((t) => t.file === c.file && t.status === "unpatched")) problems.push(`${c.file}: runtime import missing`);
+    if (!plan.tools.some((t) => t.file === c.file && t.status === "unpatched")) add("not-patched", c.file, `${c.file}: runtime import missing`);
   }
-  const { action, existing, shipped } = plan.runtime;
-  if (action === "add") problems.push(`${RUNTIME_FILE} is missing from the package`);
+  if (action === "add") add("not-patched", RUNTIME_FILE, `${RUNTIME_FILE} is missing from the package`);
   if (action === "replace") {
-    problems.push(
+    add(
+      "not-patched",
+      RUNTIME_FILE,
       `${RUNTIME_FILE} is stale (${existing ? `from xaccount ${existing.version}` : "no valid header"}; this xaccount ships ${shipped.version} sha256=${shipped.sha256.slice(0, 12)})`,
     );
   }
-  if (!plan.hadManifest) problems.push(`${MANIFEST_FILE} is missing: --revert would not know the original bytes`);
+  if (!plan.hadManifest) add("not-patched", MANIFEST_FILE, `${MANIFEST_FILE} is missing: --revert would not know the original bytes`);
+  const code = SEVERITY.find((c) => findings.some((f) => f.code === c));
   return {
     packageDir: plan.located.packageDir,
-    patched: problems.length === 0,
-    problems,
+    patched: findings.length === 0,
+    problems: findings.map((f) => f.message),
+    findings,
+    ...(code ? { code } : {}),
     tools: plan.tools.map((t) => ({ file: t.file, name: t.name, status: t.status, ...(t.reason ? { reason: t.reason } : {}) })),
+    skipped: plan.tools.filter((t) => t.status === "skipped").map((t) => ({ file: t.file, name: t.name, line: t.line, reason: t.reason ?? "" })),
   };
 }
 
@@ -282,9 +396,29 @@ export interface RevertPlan {
   wasPatched: boolean;
 }
 
+/** Files of the package that carry xaccount's marks but no manifest record (so no known original). */
+function unrecordedFiles(profile: ServerProfile, packageDir: string, manifest: Manifest | undefined): string[] {
+  return pythonFiles(packageDir, profile.skipDirs ?? []).filter((rel) => {
+    if (manifest?.files[rel]) return false;
+    const abs = path.join(packageDir, rel);
+    const raw = guarded(abs, "read", () => readFileSync(abs)).toString("latin1");
+    return hasMarks(raw);
+  });
+}
+
 export function planRevert(profile: ServerProfile, located: LocatedServer, opts: { force?: boolean } = {}): RevertPlan {
+  refuseInterrupted(profile, located);
   const { packageDir } = located;
-  const manifest = readManifest(packageDir);
+  const manifest = guarded(manifestPath(packageDir), "read", () => readManifest(packageDir));
+  const unrecorded = unrecordedFiles(profile, packageDir, manifest);
+  if (unrecorded.length > 0) {
+    // Reverting the rest would remove the runtime these files import, and their originals are unknown.
+    throw usageError(
+      "manifest-incomplete",
+      `${unrecorded.map((f) => path.join(packageDir, f)).join(", ")} carr${unrecorded.length > 1 ? "y" : "ies"} xaccount edits that ${MANIFEST_FILE} does not record, so their original bytes are unknown; nothing was written`,
+      `reinstall the server package to get the original files back (pip install --force-reinstall --no-deps ${profile.distribution}==<version>)`,
+    );
+  }
   const plan: RevertPlan = { located, restored: [], unchanged: [], missing: [], edited: [], removes: [], ops: [], wasPatched: !!manifest };
   if (!manifest) return plan;
   for (const [rel, record] of Object.entries(manifest.files)) {
@@ -292,7 +426,8 @@ export function planRevert(profile: ServerProfile, located: LocatedServer, opts:
     let current: Buffer;
     try {
       current = readFileSync(abs);
-    } catch {
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") guarded(abs, "read", () => { throw err; });
       plan.missing.push(rel);
       continue;
     }
@@ -312,9 +447,10 @@ export function planRevert(profile: ServerProfile, located: LocatedServer, opts:
     throw usageError(
       "patched-file-edited",
       `changed since xaccount patched them, so not reverted: ${plan.edited.map((f) => path.join(packageDir, f)).join(", ")}; nothing was written`,
-      `xaccount patch ${profile.name} <path> --revert --force restores the original bytes anyway, discarding those changes`,
+      `${command(profile, located, "--revert", "--force")} restores the original bytes anyway, discarding those changes`,
     );
   }
+  // Sources first, then the runtime they imported, the manifest last (as a crash would expose them).
   for (const f of [RUNTIME_FILE, MANIFEST_FILE]) {
     plan.removes.push(f);
     plan.ops.push({ kind: "delete", path: path.join(packageDir, f) });
@@ -322,6 +458,6 @@ export function planRevert(profile: ServerProfile, located: LocatedServer, opts:
   return plan;
 }
 
-export function writeRevert(plan: RevertPlan): void {
-  commitFiles(plan.ops);
+export async function writeRevert(plan: RevertPlan): Promise<void> {
+  await commitFiles(plan.located.packageDir, "revert", plan.ops);
 }

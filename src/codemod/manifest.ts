@@ -22,7 +22,8 @@ export interface Manifest {
   formatVersion: 1;
   xaccountVersion: string;
   server: string;
-  runtime: RuntimeStamp & { file: string };
+  /** fileSha256: of the whole vendored file as written (absent in manifests of older xaccount versions). */
+  runtime: RuntimeStamp & { file: string; fileSha256?: string };
   /** Keyed by path relative to the package folder, "/" separators. */
   files: Record<string, FileRecord>;
 }

@@ -32,10 +32,27 @@ export function currentRuntime(): { stamp: RuntimeStamp; vendored: Buffer } {
     );
   }
   const stamp = { version: VERSION, sha256: sha256(body) };
-  const header =
+  return { stamp, vendored: Buffer.concat([vendoredHeader(stamp), body]) };
+}
+
+export function vendoredHeader(stamp: RuntimeStamp): Buffer {
+  return Buffer.from(
     `# Vendored by xaccount ${stamp.version} sha256=${stamp.sha256}\n` +
-    "# Do not edit: `xaccount patch` replaces this file and `xaccount patch --revert` removes it.\n";
-  return { stamp, vendored: Buffer.concat([Buffer.from(header, "utf8"), body]) };
+      "# Do not edit: `xaccount patch` replaces this file and `xaccount patch --revert` removes it.\n",
+    "utf8",
+  );
+}
+
+/**
+ * True when the vendored copy is exactly what some xaccount wrote: its header, then a body whose sha256
+ * is the one the header names. The header alone proves nothing (anyone can append code below it), so
+ * the body is hashed.
+ */
+export function isIntact(vendored: Buffer): boolean {
+  const stamp = readStamp(vendored);
+  if (!stamp) return false;
+  const header = vendoredHeader(stamp);
+  return vendored.subarray(0, header.length).equals(header) && sha256(vendored.subarray(header.length)) === stamp.sha256;
 }
 
 /** The stamp of a vendored copy, or undefined when it has no (valid) header. */
@@ -55,13 +72,20 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-export type RuntimeAction = "add" | "replace" | "keep" | "keep-newer";
+/**
+ * add: none there. keep: the very copy we ship. replace: an intact copy from an older (or another build
+ * of this) xaccount. keep-newer: an intact copy from a newer xaccount. modified: not what any xaccount
+ * wrote (edited body, edited or missing header), or not the bytes the manifest recorded at patch time:
+ * this file handles credentials, so it is never silently kept nor silently overwritten.
+ */
+export type RuntimeAction = "add" | "replace" | "keep" | "keep-newer" | "modified";
 
-/** What to do with the copy in the package given the one we ship. */
-export function runtimeAction(existing: Buffer | undefined, current: RuntimeStamp): RuntimeAction {
+/** What to do with the copy in the package given the one we ship (and the file hash the manifest recorded). */
+export function runtimeAction(existing: Buffer | undefined, current: RuntimeStamp, recordedSha256?: string): RuntimeAction {
   if (!existing) return "add";
-  const stamp = readStamp(existing);
-  if (!stamp) return "replace";
+  if (!isIntact(existing)) return "modified";
+  if (recordedSha256 !== undefined && sha256(existing) !== recordedSha256) return "modified";
+  const stamp = readStamp(existing) as RuntimeStamp;
   if (stamp.sha256 === current.sha256) return "keep";
   return compareVersions(stamp.version, current.version) > 0 ? "keep-newer" : "replace";
 }

@@ -5,8 +5,9 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { getProfile, PROFILES } from "../../codemods/index.js";
-import type { LocatedServer, PatchPlan, ServerProfile } from "../codemod/index.js";
+import type { CheckResult, LocatedServer, PatchPlan, Recovery, ServerProfile } from "../codemod/index.js";
 import { RUNTIME_FILE } from "../codemod/contract.js";
+import { patchCommand, shellQuote } from "../codemod/shell.js";
 import { failure, usageError } from "../errors.js";
 import type { Io } from "../output.js";
 
@@ -40,11 +41,11 @@ export function registerPatch(program: Command, io: Io): void {
     )
     .argument("<server>", `which server: ${Object.keys(PROFILES).join(" | ")}`)
     .argument("<path>", "where the server's source is")
-    .option("--dry-run", "plan and verify, write nothing")
+    .option("--dry-run", "plan and verify, write nothing (with --revert: show what a revert would restore)")
     .option("--diff", "print a unified diff of the edits, write nothing")
     .option("--check", "exit 1 unless every tool is patched and the runtime is current")
     .option("--revert", "restore the original bytes and remove the runtime and manifest")
-    .option("--force", "with --revert: restore files edited since the patch too (their edits are lost)")
+    .option("--force", "with --revert: restore files edited since the patch too (their edits are lost); on a patch: replace a modified vendored runtime")
     .option("--json", "machine-readable report on stdout")
     .addHelpText("after", EXAMPLES)
     .action(async (server: string, target: string, opts: PatchOptions) => {
@@ -53,58 +54,120 @@ export function registerPatch(program: Command, io: Io): void {
 }
 
 export async function runPatch(server: string, target: string, opts: PatchOptions, io: Io): Promise<void> {
-  const modes = [opts.check && "--check", opts.revert && "--revert", (opts.dryRun || opts.diff) && "--dry-run/--diff"].filter(Boolean);
+  const modes = [opts.check && "--check", opts.revert && "--revert", opts.diff && "--diff"].filter(Boolean);
   if (modes.length > 1) throw usageError("bad-option", `${modes.join(" and ")} cannot be combined`, "pick one mode");
-  if (opts.force && !opts.revert) throw usageError("bad-option", "--force only applies to --revert", "add --revert, or drop --force");
+  if (opts.check && opts.dryRun) throw usageError("bad-option", "--check and --dry-run cannot be combined", "--check writes nothing already");
+  if (opts.diff && opts.json) {
+    throw usageError("bad-option", "--diff and --json cannot be combined", "--json reports every edited file and tool; --diff prints the edits as a unified diff: pick one");
+  }
+  if (opts.force && opts.check) throw usageError("bad-option", "--force does not apply to --check", "drop --force: --check only reads");
   const profile = getProfile(server);
   // The engine is loaded only when this command runs, so other commands start without it.
   const engine: Engine = await import("../codemod/index.js");
   const located = engine.locateServer(profile, target);
-  if (opts.revert) return revert(engine, profile, located, target, opts, io);
+  const preview = Boolean(opts.dryRun || opts.diff);
+  // A run that crashed part-way left its journal: undo it before anything reads the half-written tree
+  // (a preview writes nothing, so it refuses instead; see planPatch).
+  if (!preview) {
+    const recovery = engine.recoverInterrupted(located);
+    if (recovery) io.err(recoveryLine(recovery, located, opts));
+  }
+  if (opts.revert) return revert(engine, profile, located, opts, io);
 
-  const plan = await engine.planPatch(profile, located, { verify: !opts.check });
-  if (opts.check) return check(engine, plan, target, opts, io);
-  const write = !opts.dryRun && !opts.diff;
-  if (write && !plan.upToDate) engine.writePatch(plan);
-  if (opts.json) io.out(JSON.stringify(patchJson(plan, target, write), null, 2));
-  else {
-    if (opts.diff) await printDiff(plan, io);
-    printReport(plan, target, write, io);
+  const plan = await engine.planPatch(profile, located, { verify: !opts.check, check: Boolean(opts.check), force: Boolean(opts.force) });
+  if (opts.check) return check(engine, plan, opts, io);
+  const write = !preview;
+  if (write && !plan.upToDate) await engine.writePatch(plan);
+  if (plan.runtime.forced) {
+    io.err(
+      `xaccount: warning[runtime-modified]: ${write ? "replaced" : "would replace"} the modified ${RUNTIME_FILE} in ${located.packageDir} with this xaccount's runtime (--force)`,
+    );
+  }
+  if (opts.json) io.out(JSON.stringify(patchJson(plan, write), null, 2));
+  else if (opts.diff) {
+    // stdout carries the diff alone (empty when there is nothing to change), so it can be piped to
+    // `patch` or `git apply`; the report goes to stderr.
+    await printDiff(plan, io);
+    printReport(plan, write, { ...io, out: io.err, c: io.cErr });
+  } else printReport(plan, write, io);
+}
+
+function recoveryLine(r: Recovery, located: LocatedServer, opts: PatchOptions): string {
+  const next = opts.revert ? "reverting now" : opts.check ? "checking the restored tree" : "patching again";
+  if (r.total === 0) return `xaccount: warning[patch-interrupted]: removed ${r.strayTemps} temp file(s) left in ${located.packageDir} by an interrupted xaccount run (no file had changed); ${next}`;
+  return (
+    `xaccount: warning[patch-interrupted]: a ${r.operation} of ${located.packageDir} (pid ${r.pid}) was interrupted after ${r.done} of ${r.total} file change(s)` +
+    `${r.strayTemps ? ` and left ${r.strayTemps} temp file(s)` : ""}; rolled back to the exact bytes before it; ${next}`
+  );
+}
+
+function checkError(code: CheckResult["code"], message: string, hint: string): Error {
+  switch (code) {
+    case "runtime-modified":
+      return failure("runtime-modified", message, hint);
+    case "patched-file-edited":
+      return failure("patched-file-edited", message, hint);
+    case "manifest-incomplete":
+      return failure("manifest-incomplete", message, hint);
+    default:
+      return failure("not-patched", message, hint);
   }
 }
 
-function check(engine: Engine, plan: PatchPlan, target: string, opts: PatchOptions, io: Io): void {
+function check(engine: Engine, plan: PatchPlan, opts: PatchOptions, io: Io): void {
   const verdict = engine.checkPlan(plan);
   const runtime = plan.runtime.existing ?? null;
-  if (opts.json) io.out(JSON.stringify({ mode: "check", server: plan.profile.name, ...verdict, runtime }, null, 2));
-  else if (verdict.patched) {
-    io.out(`${io.c.green("✓")} ${plan.profile.title} in ${plan.located.packageDir} is patched by this xaccount (${countLine(plan)})`);
-  } else {
-    io.out(`${plan.profile.title} in ${plan.located.packageDir} is not fully patched:`);
-    for (const p of verdict.problems) io.out(`  ${io.c.red("✗")} ${p}`);
+  const { profile, located } = plan;
+  if (opts.json) io.out(JSON.stringify({ mode: "check", server: profile.name, ...verdict, runtime }, null, 2));
+  else {
+    if (verdict.patched) io.out(`${io.c.green("✓")} ${profile.title} in ${located.packageDir} is patched by this xaccount (${countLine(plan)})`);
+    else {
+      io.out(`${profile.title} in ${located.packageDir} is not fully patched:`);
+      for (const f of verdict.findings) io.out(`  ${io.c.red("✗")} [${f.code}] ${f.message}`);
+    }
+    for (const t of verdict.skipped) {
+      io.out(`  ${io.c.yellow("!")} warning: tool ${t.name} (${t.file}:${t.line}) is not patched and has no account_id: ${t.reason}`);
+    }
   }
   if (!verdict.patched) {
-    throw failure("not-patched", `${verdict.problems.length} problem(s) found by --check`, `run: xaccount patch ${plan.profile.name} ${target}`);
+    const first = verdict.findings.find((f) => f.code === verdict.code);
+    const where = first ? path.join(located.packageDir, first.file) : located.packageDir;
+    const hint =
+      verdict.code === "not-patched"
+        ? `run: ${patchCommand(profile.name, located.inputPath)}`
+        : verdict.code === "manifest-incomplete"
+          ? `reinstall the server package (pip install --force-reinstall --no-deps ${profile.distribution}==<version>), then ${patchCommand(profile.name, located.inputPath)}`
+          : `look at ${shellQuote(where)}: someone changed what xaccount wrote; ${patchCommand(profile.name, located.inputPath, "--revert", "--force")} then ${patchCommand(profile.name, located.inputPath)} rewrites it`;
+    throw checkError(verdict.code, `${where}: ${first?.message ?? "not patched"} (${verdict.findings.length} problem(s) found by --check)`, hint);
   }
 }
 
-function revert(engine: Engine, profile: ServerProfile, located: LocatedServer, target: string, opts: PatchOptions, io: Io): void {
+async function revert(engine: Engine, profile: ServerProfile, located: LocatedServer, opts: PatchOptions, io: Io): Promise<void> {
   const plan = engine.planRevert(profile, located, { force: opts.force });
-  if (plan.wasPatched) engine.writeRevert(plan);
+  const write = !opts.dryRun;
+  if (plan.wasPatched && write) await engine.writeRevert(plan);
   if (opts.json) {
     const { restored, unchanged, missing, edited, removes, wasPatched } = plan;
-    io.out(JSON.stringify({ mode: "revert", server: profile.name, packageDir: located.packageDir, wasPatched, restored, unchanged, missing, forced: edited, removed: removes }, null, 2));
+    io.out(
+      JSON.stringify(
+        { mode: write ? "revert" : "revert-dry-run", server: profile.name, packageDir: located.packageDir, wasPatched, written: write && wasPatched, restored, unchanged, missing, forced: edited, removed: removes },
+        null,
+        2,
+      ),
+    );
     return;
   }
   if (!plan.wasPatched) {
     io.out(`${profile.title} in ${located.packageDir} has no xaccount manifest: nothing to revert.`);
     return;
   }
-  io.out(`Reverted the ${profile.title} in ${located.packageDir}`);
-  for (const f of plan.restored) io.out(`  restored ${f}${plan.edited.includes(f) ? io.c.yellow(" (forced: edits made since the patch are gone)") : ""}`);
+  const [restore, remove] = write ? ["restored", "removed"] : ["would restore", "would remove"];
+  io.out(write ? `Reverted the ${profile.title} in ${located.packageDir}` : `${io.c.yellow("Dry run, nothing written:")} would revert the ${profile.title} in ${located.packageDir}`);
+  for (const f of plan.restored) io.out(`  ${restore} ${f}${plan.edited.includes(f) ? io.c.yellow(" (forced: edits made since the patch are gone)") : ""}`);
   for (const f of plan.missing) io.out(`  ${io.c.yellow("missing")} ${f} (was patched, now deleted; left as is)`);
-  for (const f of plan.removes) io.out(`  removed ${f}`);
-  io.out(`Check: xaccount patch ${profile.name} ${target} --check  (now exits 1: not patched)`);
+  for (const f of plan.removes) io.out(`  ${remove} ${f}`);
+  if (write) io.out(`Check: ${patchCommand(profile.name, located.inputPath, "--check")}  (now exits 1: not patched)`);
+  else io.out(`Run without --dry-run to revert: ${patchCommand(profile.name, located.inputPath, "--revert", ...(opts.force ? ["--force"] : []))}`);
 }
 
 function countLine(plan: PatchPlan): string {
@@ -127,15 +190,15 @@ export function nextSteps(plan: PatchPlan): { start: string; mcpServers: Record<
   const env: Record<string, string> = located.venvPython ? {} : { PYTHONPATH: located.importRoot };
   Object.assign(env, CLIENT_ENV);
   const start = located.venvPython
-    ? `${python} -m ${profile.entryModule}`
-    : `cd ${located.importRoot} && ${python} -m ${profile.entryModule}`;
+    ? `${shellQuote(python)} -m ${profile.entryModule}`
+    : `cd ${shellQuote(located.importRoot)} && ${shellQuote(python)} -m ${profile.entryModule}`;
   return {
     start,
     mcpServers: { mcpServers: { [`${profile.distribution}`]: { command: python, args: ["-m", profile.entryModule], env } } },
   };
 }
 
-function patchJson(plan: PatchPlan, target: string, write: boolean): Record<string, unknown> {
+function patchJson(plan: PatchPlan, write: boolean): Record<string, unknown> {
   const files = [...new Set(plan.tools.map((t) => t.file))].map((file) => ({
     file,
     changed: plan.changes.some((c) => c.file === file),
@@ -146,7 +209,7 @@ function patchJson(plan: PatchPlan, target: string, write: boolean): Record<stri
   return {
     mode: write ? "patch" : "dry-run",
     server: plan.profile.name,
-    path: target,
+    path: plan.located.inputPath,
     packageDir: plan.located.packageDir,
     importRoot: plan.located.importRoot,
     written: write && !plan.upToDate,
@@ -173,12 +236,12 @@ async function printDiff(plan: PatchPlan, io: Io): Promise<void> {
       else io.out(line);
     }
   }
-  if (plan.runtime.action === "add" || plan.runtime.action === "replace") {
-    io.out(io.c.dim(`(${plan.runtime.action === "add" ? "adds" : "replaces"} ${RUNTIME_FILE}, the vendored runtime, and the manifest)`));
+  if (plan.runtime.action === "add" || plan.runtime.action === "replace" || plan.runtime.forced) {
+    io.err(io.cErr.dim(`(${plan.runtime.action === "add" ? "adds" : "replaces"} ${RUNTIME_FILE}, the vendored runtime, and the manifest)`));
   }
 }
 
-function printReport(plan: PatchPlan, target: string, write: boolean, io: Io): void {
+function printReport(plan: PatchPlan, write: boolean, io: Io): void {
   const { c } = io;
   const where = plan.located.packageDir;
   if (plan.upToDate) {
@@ -203,7 +266,13 @@ function printReport(plan: PatchPlan, target: string, write: boolean, io: Io): v
     for (const t of skipped) io.out(`    ${c.yellow("-")} ${t.name} ${c.dim(`(${t.file}:${t.line})`)}: ${t.reason ?? ""}`);
   }
   const rt = plan.runtime;
-  const rtWhat = { add: "added", replace: `replaced ${rt.existing?.version ?? "an unstamped copy"}`, keep: "current", "keep-newer": `kept (from newer xaccount ${rt.existing?.version ?? ""})` }[rt.action];
+  const rtWhat = {
+    add: "added",
+    replace: `replaced ${rt.existing?.version ?? "an unstamped copy"}`,
+    keep: "current",
+    "keep-newer": `kept (from newer xaccount ${rt.existing?.version ?? ""})`,
+    modified: "replaced a modified copy (--force)",
+  }[rt.action];
   io.out(`  runtime: ${RUNTIME_FILE} ${rtWhat} (xaccount ${plan.manifest.runtime.version}, sha256 ${plan.manifest.runtime.sha256.slice(0, 12)})`);
   if (plan.compile) {
     io.out(
@@ -212,7 +281,7 @@ function printReport(plan: PatchPlan, target: string, write: boolean, io: Io): v
     );
   }
   if (!write) {
-    io.out(`Run without --dry-run/--diff to write: xaccount patch ${plan.profile.name} ${target}`);
+    io.out(`Run without --dry-run/--diff to write: ${patchCommand(plan.profile.name, plan.located.inputPath, ...(plan.runtime.forced ? ["--force"] : []))}`);
     return;
   }
   const next = nextSteps(plan);
@@ -223,6 +292,6 @@ function printReport(plan: PatchPlan, target: string, write: boolean, io: Io): v
   io.out(`       ${next.start}`);
   io.out(`  3. Or add it to your MCP client (edit the XACCOUNT_* values):`);
   for (const l of JSON.stringify(next.mcpServers, null, 2).split("\n")) io.out(`       ${l}`);
-  io.out(`  4. Smoke-test: xaccount test --server ${plan.profile.name}:${path.resolve(target)} --accounts <id>`);
+  io.out(`  4. Smoke-test: xaccount test --server ${shellQuote(`${plan.profile.name}:${plan.located.inputPath}`)} --accounts <id>`);
   for (const n of plan.profile.notes ?? []) io.out(c.dim(`  note: ${n}`));
 }

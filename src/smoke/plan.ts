@@ -7,6 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { expandHome } from "../codemod/locate.js";
 import { usageError } from "../errors.js";
 import { DEFAULT_ROLE_NAME } from "../aws/sts.js";
 import * as validate from "../aws/validate.js";
@@ -88,7 +89,7 @@ export function parseServerSpec(text: string | undefined, cwd: string): ServerSp
       "name the server and where it is, e.g. --server ecs:./mcp/src/ecs-mcp-server",
     );
   }
-  const resolved = path.resolve(cwd, match[2]!);
+  const resolved = path.resolve(cwd, expandHome(match[2]!));
   if (!existsSync(resolved)) {
     throw usageError("server-spec-invalid", `--server path ${resolved} does not exist`, "point --server at the patched server's checkout, package folder or virtualenv");
   }
