@@ -51,7 +51,7 @@ import botocore.regions  # type: ignore[import-untyped]
 import botocore.session  # type: ignore[import-untyped]
 import botocore.signers  # type: ignore[import-untyped]
 import botocore.utils  # type: ignore[import-untyped]
-from pydantic import Field, StringConstraints
+from pydantic import Field, WithJsonSchema
 
 __all__ = [
     "AccountId",
@@ -432,11 +432,22 @@ def _quiet_sts_exchange(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING or not _IN_STS_EXCHANGE.get()
 
 
+def _quiet_expected_refusal(record: logging.LogRecord) -> bool:
+    """botocore logs a failed credential refresh as a WARNING with the whole traceback (~60 lines on
+    the server's stderr per refused call). When the failure is one of ours (CrossAccountError), the
+    call's answer already carries the one-line coded message: drop the duplicate."""
+    error = record.exc_info[1] if record.exc_info else None
+    return not (error is not None and type(error).__name__ == "CrossAccountError" and hasattr(error, "code"))
+
+
 def _install_log_filter() -> None:
     for name in _CHATTY_LOGGERS:
         logger = logging.getLogger(name)
         if not any(getattr(f, "__name__", "") == "_quiet_sts_exchange" for f in logger.filters):
             logger.addFilter(_quiet_sts_exchange)
+    logger = logging.getLogger("botocore.credentials")
+    if not any(getattr(f, "__name__", "") == "_quiet_expected_refusal" for f in logger.filters):
+        logger.addFilter(_quiet_expected_refusal)
 
 
 def _in_sts_exchange(fn: Callable[..., Any], *args: Any) -> Any:
@@ -1423,8 +1434,11 @@ def cross_account(fn: F) -> F:
 # Parameter types: the JSON schema tells the model what to send
 # ---------------------------------------------------------------------------------------------
 
+# The pattern is in the JSON schema (the model sees what to send) but pydantic does not enforce it:
+# the runtime checks every value itself, so a bad one gets the runtime's coded one-line message
+# (account-id-invalid, region-invalid) rather than pydantic's "String should match pattern".
 AccountId = Annotated[
-    Optional[Annotated[str, StringConstraints(pattern=ACCOUNT_ID_PATTERN)]],
+    Optional[Annotated[str, WithJsonSchema({"type": "string", "pattern": ACCOUNT_ID_PATTERN})]],
     Field(
         description=(
             "AWS account ID (12 digits) to run this call in, through the role the xaccount setup "
@@ -1434,7 +1448,7 @@ AccountId = Annotated[
 ]
 
 Region = Annotated[
-    Optional[Annotated[str, StringConstraints(pattern=REGION_PATTERN)]],
+    Optional[Annotated[str, WithJsonSchema({"type": "string", "pattern": REGION_PATTERN})]],
     Field(
         description="AWS region for this call, e.g. us-east-1. Omit to use the server's default region.",
     ),
