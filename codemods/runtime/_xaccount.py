@@ -19,7 +19,31 @@ the function FastMCP registers is the wrapper):
 
 `use_account(account_id, region)` is the same activation as a context manager. Configuration:
 XACCOUNT_ROLE_NAME, XACCOUNT_EXTERNAL_ID, XACCOUNT_ALLOWED_ACCOUNTS, XACCOUNT_SESSION_NAME,
-XACCOUNT_DURATION_SECONDS, read at the first call.
+XACCOUNT_DURATION_SECONDS, XACCOUNT_CACHE_SIZE, read at the first call with an account.
+
+The contract: fail closed. During a call with `account_id`, every AWS request made by work the call
+starts is signed with that account's credentials or fails; it never falls back to the server's own,
+and work outside calls never carries a call's account. Precisely:
+
+- In the call's account: requests of every botocore/boto3 client (and aiobotocore's); threads the
+  call starts (threading.Thread, Timer, any library's: they inherit a copy of the starter's context,
+  like Python 3.14's thread_inherit_context); each task of an executor or pool (ThreadPoolExecutor,
+  run_in_executor, to_thread, multiprocessing ThreadPool and Pool, ProcessPoolExecutor with fork,
+  spawn or forkserver) runs in its submitter's account, whatever context its worker started in;
+  multiprocessing.Process (fork: inherited; spawn/forkserver: through its target); child processes
+  (subprocess, os.system, os.popen, os.posix_spawn[p], os.exec*, os.spawn*, pty), which get the
+  account's credentials and region in their environment and no way back to the server's identity
+  (no profile variables, empty AWS config files, `--profile` dropped from `aws` command lines);
+  credentials read by hand (sessions, resolvers), which follow whichever call uses them; S3 Express
+  sessions (cached per account); sync and async generator tools, for their whole iteration.
+- The server's own: calls without account_id and work started outside calls, exactly as before.
+- Refused with a coded CrossAccountError (codes in TROUBLESHOOTING.md), before any request: a bad
+  account_id or region, an account outside the allowlist or a set-but-empty allowlist
+  (config-invalid), a spawned Process subclass that overrides run() (process-not-covered).
+- A client with a fixed endpoint_url keeps its host (the operator's choice: a VPC endpoint, an
+  emulator) and is signed for the call's region.
+- No access key id, secret key or session token of an account in any log record of botocore and the
+  libraries on it during account calls (redacted); the AssumeRole exchange logs nothing below WARNING.
 """
 
 from __future__ import annotations
@@ -937,11 +961,19 @@ def _hook_threads(active: contextvars.ContextVar[Optional[Activation]]) -> None:
 
     def start(self: threading.Thread) -> None:
         if active.get() is not None:
-            context = contextvars.copy_context()
-            self.run = functools.partial(context.run, self.run)  # type: ignore[method-assign]
+            self.run = functools.partial(  # type: ignore[method-assign]
+                _run_in_context, contextvars.copy_context(), self, self.run
+            )
         original_start(self)
 
     threading.Thread.start = start  # type: ignore[method-assign]
+
+
+def _run_in_context(context: contextvars.Context, thread: threading.Thread, run: Callable[[], Any]) -> None:
+    try:
+        context.run(run)
+    finally:
+        thread.__dict__.pop("run", None)  # the wrapper held the thread: no cycle once it is done
 
 
 def _hook_thread_pools(active: contextvars.ContextVar[Optional[Activation]]) -> None:
