@@ -140,3 +140,45 @@ def sts_front(xa: ModuleType, recorded_moto: MotoServer, monkeypatch: pytest.Mon
         yield front
     finally:
         front.close()
+
+
+class S3ExpressFront:
+    """A directory-bucket (S3 Express) endpoint, which moto lacks: CreateSession answers with a session
+    key named for the key that signed it, and each GetObject is recorded with the session key that
+    signed it. So a GetObject's account is the account of the key that made its session."""
+
+    def __init__(self) -> None:
+        self.sessions = 0
+        self.objects: dict[str, str] = {}  # object key -> the signing key id behind its session
+        front = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                auth = str(self.headers.get("Authorization", ""))
+                key_id = auth.split("Credential=", 1)[1].split("/")[0] if "Credential=" in auth else ""
+                if self.path.endswith("?session"):
+                    front.sessions += 1
+                    body = (
+                        '<?xml version="1.0"?><CreateSessionResult><Credentials>'
+                        f"<SessionToken>token-{key_id}</SessionToken><SecretAccessKey>s</SecretAccessKey>"
+                        f"<AccessKeyId>session-{key_id}</AccessKeyId><Expiration>2099-01-01T00:00:00Z"
+                        "</Expiration></Credentials></CreateSessionResult>"
+                    ).encode()
+                else:
+                    front.objects[self.path.rsplit("/", 1)[-1]] = key_id.removeprefix("session-")
+                    body = b"content"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -31,7 +31,15 @@ import botocore.credentials
 import botocore.session
 import pytest
 
-from adversarial_support import StsFront, assert_both_ways, landed, new_tag, sts_front  # noqa: F401
+from adversarial_support import (  # noqa: F401
+    S3ExpressFront,
+    StsFront,
+    assert_both_ways,
+    key_accounts,
+    landed,
+    new_tag,
+    sts_front,
+)
 from conftest import MotoServer
 from fail_closed_probes import ENV_SCRIPT, PROBE_SCRIPT, probe
 from runtime_support import ACCOUNT_A, ACCOUNT_B, DEFAULT_ACCOUNT, recorded_moto, xa  # noqa: F401
@@ -307,32 +315,29 @@ def test_credentials_kept_from_a_call_are_not_the_accounts_after_it(xa: ModuleTy
 # --- 5. S3 Express session credentials ------------------------------------------------------------
 
 
-def test_s3express_session_cache_is_kept_per_account(xa: ModuleType) -> None:
-    """Directory-bucket sessions (CreateSession) are cached per client and bucket; moto has no
-    S3 Express, so the cache is driven directly, with the signer's CreateSession recorded."""
-    from botocore.utils import S3ExpressIdentityCache
+def test_s3express_sessions_are_kept_per_account(xa: ModuleType, recorded_moto: MotoServer) -> None:
+    """Directory-bucket sessions (CreateSession) are cached per client and bucket. The S3 Express front
+    records which key made the session that signed each GetObject; moto says whose key that is."""
+    front = S3ExpressFront()
+    try:
+        cached = boto3.client("s3", endpoint_url=front.endpoint)  # made before any call, like a server's
 
-    made: list[str] = []
+        @xa.cross_account
+        def read(tag: str, account_id: Optional[str] = None) -> None:
+            cached.get_object(Bucket="data--use1-az4--x-s3", Key=tag)
+            boto3.client("s3", endpoint_url=front.endpoint).get_object(Bucket="data--use1-az4--x-s3", Key=tag + "-new")
 
-    class Client:
-        def create_session(self, Bucket: str) -> dict[str, Any]:
-            who = xa.active_account() or "server"
-            made.append(who)
-            expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=5)
-            return {"Credentials": {"AccessKeyId": f"session-{who}", "SecretAccessKey": "s",
-                                    "SessionToken": "t", "Expiration": expires}}
-
-    cache = S3ExpressIdentityCache(Client(), botocore.credentials.RefreshableCredentials)
-    key = lambda: cache.get_credentials("b--use1-az4--x-s3").get_frozen_credentials().access_key  # noqa: E731
-    assert key() == "session-server"
-    with xa.use_account(ACCOUNT_A):
-        assert key() == f"session-{ACCOUNT_A}"
-    assert key() == "session-server"
-    with xa.use_account(ACCOUNT_B):
-        assert key() == f"session-{ACCOUNT_B}"
-    with xa.use_account(ACCOUNT_A):
-        assert key() == f"session-{ACCOUNT_A}"
-    assert made == ["server", ACCOUNT_A, ACCOUNT_B]  # each cached: one CreateSession per account
+        for account in (None, ACCOUNT_A, None, ACCOUNT_B, ACCOUNT_A, None):
+            tag = new_tag()
+            read(tag, account_id=account)
+            accounts = key_accounts(recorded_moto)
+            assert accounts[front.objects[tag]] == (account or DEFAULT_ACCOUNT), f"call for {account}"
+            assert accounts[front.objects[tag + "-new"]] == (account or DEFAULT_ACCOUNT)
+        # Sessions are still cached per (client, account): the cached client made 3 (server, A, B) over
+        # 6 calls; each call's new client made its own (6).
+        assert front.sessions == 3 + 6
+    finally:
+        front.close()
 
 
 # --- 6. aiobotocore -------------------------------------------------------------------------------
