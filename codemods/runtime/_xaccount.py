@@ -63,6 +63,7 @@ import multiprocessing.process
 import os
 import re
 import subprocess
+import sys
 import threading
 import typing
 import urllib.parse
@@ -1291,6 +1292,15 @@ def _argument_reader(fn: Callable[..., Any], name: str) -> Callable[[tuple[Any, 
     return read
 
 
+def _undo_implicit_optional(hint: Any, param: inspect.Parameter) -> Any:
+    """Python 3.10's get_type_hints wraps the hint of a parameter that defaults to None in Optional[...]:
+    `Optional[AccountId]` hides the Annotated metadata (the description FastMCP puts in the schema)."""
+    if sys.version_info >= (3, 11) or param.default is not None or typing.get_origin(hint) is not typing.Union:
+        return hint
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    return args[0] if len(args) == 1 and typing.get_origin(args[0]) is Annotated else hint
+
+
 def _resolved_signature(fn: Callable[..., Any]) -> Optional[inspect.Signature]:
     """The signature with string annotations (`from __future__ import annotations`) resolved in the
     tool's own module. Recent FastMCP resolves them through __wrapped__; older releases evaluate
@@ -1300,7 +1310,8 @@ def _resolved_signature(fn: Callable[..., Any]) -> Optional[inspect.Signature]:
     except Exception:
         return None
     sig = inspect.signature(fn)
-    params = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in sig.parameters.values()]
+    params = [p.replace(annotation=_undo_implicit_optional(hints.get(p.name, p.annotation), p))
+              for p in sig.parameters.values()]
     return sig.replace(parameters=params, return_annotation=hints.get("return", sig.return_annotation))
 
 
