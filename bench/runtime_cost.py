@@ -83,6 +83,7 @@ def _cache_memory(xa: Any, n: int) -> tuple[int, int]:
     """Bytes the cache holds for n accounts with fetched credentials, and its length after."""
     xa._reset_for_tests()
     settings = xa.current_settings()
+    xa._source.default_region()  # the server's own botocore session (loaded once per process) is not the cache's
     expiry = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)).isoformat()
     gc.collect()
     tracemalloc.start()
