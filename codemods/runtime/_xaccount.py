@@ -699,6 +699,45 @@ class ContextCredentials:
         return getattr(self._current(), name)
 
 
+class AwaitableContextCredentials(ContextCredentials):
+    """ContextCredentials for aiobotocore, whose credentials are awaited."""
+
+    async def get_frozen_credentials(self) -> Any:
+        activation = self._active.get()
+        if activation is not None and activation.credentials is not None:
+            return await activation.awaitable_credentials().get_frozen_credentials()
+        if self._own is None:
+            raise botocore.exceptions.NoCredentialsError()
+        return await self._own.get_frozen_credentials()
+
+    async def get_account_id(self) -> Any:
+        # aiobotocore resolves account-based endpoints with it (awaited when a request is made).
+        activation = self._active.get()
+        if activation is not None and activation.credentials is not None:
+            return activation.account_id
+        return None if self._own is None else await self._own.get_account_id()
+
+
+def _hook_aiobotocore_reads(active: contextvars.ContextVar[Optional[Activation]]) -> None:
+    """aiobotocore's sessions read credentials with a coroutine of their own: hooked like botocore's
+    (see _hook_credential_reads) once aiobotocore is loaded. Called at every account call (one dict
+    lookup), since a server may import aiobotocore after this module."""
+    module = sys.modules.get("aiobotocore.session")
+    session_cls = getattr(module, "AioSession", None)
+    if session_cls is None or getattr(session_cls, "_xaccount_hooked", False):
+        return
+    original = session_cls.get_credentials
+
+    async def get_credentials(self: Any) -> Any:
+        if active.get() is None:
+            return await original(self)
+        own = await _InContext(contextvars.Context(), original(self))
+        return AwaitableContextCredentials(own, active)
+
+    session_cls.get_credentials = get_credentials
+    session_cls._xaccount_hooked = True
+
+
 class ProcessTask:
     """A task for another process (ProcessPoolExecutor, multiprocessing.Pool, a spawned Process),
     run there in the account of the context that handed it over: picklable (the account's current
@@ -1235,6 +1274,7 @@ def _activation_for(account_id: object, region: object, sts_region: object = Non
     hint = check_region(sts_region) if sts_region else None
     endpoint_region = call_region or hint or _source.default_region() or "us-east-1"
     botocore._xaccount_used = True
+    _hook_aiobotocore_reads(_ACTIVE)
     return Activation(checked, call_region, _role_credentials.get(checked, endpoint_region, settings))
 
 

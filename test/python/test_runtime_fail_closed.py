@@ -364,6 +364,36 @@ def test_aiobotocore_clients_sign_with_the_calls_account(xa: ModuleType, recorde
     asyncio.run(scenario())
 
 
+def test_aiobotocore_credentials_read_by_hand_are_the_calls(xa: ModuleType, recorded_moto: MotoServer) -> None:
+    from aiobotocore.session import get_session
+
+    class Frozen:  # sign_by_hand wants an object with get_frozen_credentials()
+        def __init__(self, frozen: Any) -> None:
+            self.frozen = frozen
+
+        def get_frozen_credentials(self) -> Any:
+            return self.frozen
+
+    kept: list[Any] = []
+
+    @xa.cross_account
+    async def tool(tag: str, account_id: Optional[str] = None) -> None:
+        creds = await get_session().get_credentials()
+        kept.append(creds)
+        sign_by_hand(Frozen(await creds.get_frozen_credentials()), tag)
+
+    async def scenario() -> None:
+        for account in (None, ACCOUNT_A, ACCOUNT_B, None):
+            tag = new_tag()
+            await tool(tag, account_id=account)
+            assert landed(recorded_moto, tag) == (account or DEFAULT_ACCOUNT)
+        tag = new_tag()  # A's object, used after A's call: the server's own
+        sign_by_hand(Frozen(await kept[1].get_frozen_credentials()), tag)
+        assert landed(recorded_moto, tag) == DEFAULT_ACCOUNT
+
+    asyncio.run(scenario())
+
+
 # --- 7. Generator tools --------------------------------------------------------------------------
 
 
