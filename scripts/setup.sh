@@ -14,4 +14,6 @@ if [ ! -x .venv/bin/python ]; then
 fi
 echo "==> python test requirements"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+# aiobotocore pins an older botocore than boto3's: installed without its dependencies (see the file).
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-aio.txt
 echo "==> ready"

@@ -19,12 +19,37 @@ the function FastMCP registers is the wrapper):
 
 `use_account(account_id, region)` is the same activation as a context manager. Configuration:
 XACCOUNT_ROLE_NAME, XACCOUNT_EXTERNAL_ID, XACCOUNT_ALLOWED_ACCOUNTS, XACCOUNT_SESSION_NAME,
-XACCOUNT_DURATION_SECONDS, read at the first call.
+XACCOUNT_DURATION_SECONDS, XACCOUNT_CACHE_SIZE, read at the first call with an account.
+
+The contract: fail closed. During a call with `account_id`, every AWS request made by work the call
+starts is signed with that account's credentials or fails; it never falls back to the server's own,
+and work outside calls never carries a call's account. Precisely:
+
+- In the call's account: requests of every botocore/boto3 client (and aiobotocore's); threads the
+  call starts (threading.Thread, Timer, any library's: they inherit a copy of the starter's context,
+  like Python 3.14's thread_inherit_context); each task of an executor or pool (ThreadPoolExecutor,
+  run_in_executor, to_thread, multiprocessing ThreadPool and Pool, ProcessPoolExecutor with fork,
+  spawn or forkserver) runs in its submitter's account, whatever context its worker started in;
+  multiprocessing.Process (fork: inherited; spawn/forkserver: through its target); child processes
+  (subprocess, os.system, os.popen, os.posix_spawn[p], os.exec*, os.spawn*, pty), which get the
+  account's credentials and region in their environment and no way back to the server's identity
+  (no profile variables, empty AWS config files, `--profile` dropped from `aws` command lines);
+  credentials read by hand (sessions, resolvers), which follow whichever call uses them; S3 Express
+  sessions (cached per account); sync and async generator tools, for their whole iteration.
+- The server's own: calls without account_id and work started outside calls, exactly as before.
+- Refused with a coded CrossAccountError (codes in TROUBLESHOOTING.md), before any request: a bad
+  account_id or region, an account outside the allowlist or a set-but-empty allowlist
+  (config-invalid), a spawned Process subclass that overrides run() (process-not-covered).
+- A client with a fixed endpoint_url keeps its host (the operator's choice: a VPC endpoint, an
+  emulator) and is signed for the call's region.
+- No access key id, secret key or session token of an account in any log record of botocore and the
+  libraries on it during account calls (redacted); the AssumeRole exchange logs nothing below WARNING.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import contextvars
@@ -32,11 +57,16 @@ import datetime
 import functools
 import inspect
 import logging
+import multiprocessing
+import multiprocessing.pool
+import multiprocessing.process
 import os
 import re
 import subprocess
+import sys
 import threading
 import typing
+import urllib.parse
 from typing import Annotated, Any, Callable, Iterator, Optional, TypeVar
 
 import botocore  # type: ignore[import-untyped]
@@ -45,7 +75,8 @@ import botocore.exceptions  # type: ignore[import-untyped]
 import botocore.regions  # type: ignore[import-untyped]
 import botocore.session  # type: ignore[import-untyped]
 import botocore.signers  # type: ignore[import-untyped]
-from pydantic import Field, StringConstraints
+import botocore.utils  # type: ignore[import-untyped]
+from pydantic import Field, WithJsonSchema
 
 __all__ = [
     "AccountId",
@@ -77,6 +108,10 @@ DEFAULT_SESSION_NAME = "xaccount-mcp"
 DEFAULT_DURATION_SECONDS = 3600
 MIN_DURATION_SECONDS = 900
 MAX_DURATION_SECONDS = 43200
+# Assumed-role credentials kept at once (least recently used dropped first): one per account, so
+# 10,000 covers AWS Organizations' largest organisations. About 1.5 KB each once fetched.
+DEFAULT_CACHE_SIZE = 10_000
+MAX_CACHE_SIZE = 1_000_000
 
 # Region prefix -> partition. Longest prefixes first; anything else is the commercial partition.
 _PARTITIONS = (
@@ -156,6 +191,7 @@ class Settings(typing.NamedTuple):
     allowed_accounts: Optional[frozenset[str]]
     session_name: str
     duration_seconds: int
+    cache_size: int = 10_000
 
 
 def _config_error(message: str) -> CrossAccountError:
@@ -178,8 +214,15 @@ def parse_settings(env: typing.Mapping[str, str]) -> Settings:
             "XACCOUNT_EXTERNAL_ID is not a valid external id (2-1224 of letters, digits and +=,.@:/_-)."
         )
     allowed: Optional[frozenset[str]] = None
-    raw_allowed = env.get("XACCOUNT_ALLOWED_ACCOUNTS", "").replace(",", " ").split()
-    if raw_allowed:
+    if "XACCOUNT_ALLOWED_ACCOUNTS" in env:
+        raw_allowed = env["XACCOUNT_ALLOWED_ACCOUNTS"].replace(",", " ").split()
+        if not raw_allowed:
+            # Set but empty ("", ",", " , ", a tab): an allowlist that lost its values must not
+            # open the server to every account. Unset means any account.
+            raise _config_error(
+                "XACCOUNT_ALLOWED_ACCOUNTS is set but names no account. List the 12-digit account "
+                "ids (comma or space separated), or remove the variable to allow any account."
+            )
         bad = [a for a in raw_allowed if not _ACCOUNT_ID.fullmatch(a)]
         if bad:
             # Fail closed: a typo in the allowlist must not open the server to every account.
@@ -196,7 +239,13 @@ def parse_settings(env: typing.Mapping[str, str]) -> Settings:
             f"XACCOUNT_DURATION_SECONDS must be a whole number of seconds from {MIN_DURATION_SECONDS} "
             f"to {MAX_DURATION_SECONDS}, got {_preview(raw_duration)}."
         )
-    return Settings(role_name, external_id, allowed, session_name, int(raw_duration))
+    raw_cache = env.get("XACCOUNT_CACHE_SIZE") or str(DEFAULT_CACHE_SIZE)
+    if not raw_cache.isascii() or not raw_cache.isdigit() or not (1 <= int(raw_cache) <= MAX_CACHE_SIZE):
+        raise _config_error(
+            f"XACCOUNT_CACHE_SIZE must be a whole number of accounts from 1 to {MAX_CACHE_SIZE}, "
+            f"got {_preview(raw_cache)}."
+        )
+    return Settings(role_name, external_id, allowed, session_name, int(raw_duration), int(raw_cache))
 
 
 _settings_cache: Optional[Settings] = None
@@ -230,7 +279,8 @@ def trust_principal_for(caller_arn: str) -> str:
 
 
 def explain_assume_role_failure(
-    error: BaseException, arn: str, region: str, caller_arn: Optional[str], external_id_set: bool
+    error: BaseException, arn: str, region: str, caller_arn: Optional[str], external_id_set: bool,
+    also_tried: tuple[str, ...] = (),
 ) -> CrossAccountError:
     account = arn.split(":")[4]
     if isinstance(error, botocore.exceptions.ClientError):
@@ -271,11 +321,18 @@ def explain_assume_role_failure(
                 "(`aws sts get-caller-identity` with the same settings must work).",
             )
         if code == "RegionDisabledException":
+            # The region that matters is the STS endpoint's, and it is the server's own account
+            # (the caller of AssumeRole) that has it disabled: passing another region for the call
+            # only helps if it is another endpoint xaccount may try, so say what was tried.
             return CrossAccountError(
                 "region-disabled",
-                f"STS is not enabled in region {region} for the calling account, so {arn} cannot be "
-                f"assumed there. Pass a region that is enabled, or activate {region} for STS in the "
-                "IAM console (Account settings > Security Token Service endpoints).",
+                f"STS is not enabled in region {region}"
+                + "".join(f" nor in {other}" for other in also_tried)
+                + f" for the server's own account (the one that calls AssumeRole), so {arn} cannot be "
+                f"assumed through it. Fix: activate {region} for STS in that account (IAM console > Account "
+                "settings > Security Token Service endpoints), or give the server an AWS_REGION whose "
+                "STS is enabled (xaccount falls back to it). Nothing is remembered: the next call "
+                "tries again.",
             )
         hint = (
             " Lower XACCOUNT_DURATION_SECONDS to at most the role's maximum session duration, or "
@@ -400,11 +457,22 @@ def _quiet_sts_exchange(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.WARNING or not _IN_STS_EXCHANGE.get()
 
 
+def _quiet_expected_refusal(record: logging.LogRecord) -> bool:
+    """botocore logs a failed credential refresh as a WARNING with the whole traceback (~60 lines on
+    the server's stderr per refused call). When the failure is one of ours (CrossAccountError), the
+    call's answer already carries the one-line coded message: drop the duplicate."""
+    error = record.exc_info[1] if record.exc_info else None
+    return not (error is not None and type(error).__name__ == "CrossAccountError" and hasattr(error, "code"))
+
+
 def _install_log_filter() -> None:
     for name in _CHATTY_LOGGERS:
         logger = logging.getLogger(name)
         if not any(getattr(f, "__name__", "") == "_quiet_sts_exchange" for f in logger.filters):
             logger.addFilter(_quiet_sts_exchange)
+    logger = logging.getLogger("botocore.credentials")
+    if not any(getattr(f, "__name__", "") == "_quiet_expected_refusal" for f in logger.filters):
+        logger.addFilter(_quiet_expected_refusal)
 
 
 def _in_sts_exchange(fn: Callable[..., Any], *args: Any) -> Any:
@@ -420,17 +488,24 @@ def _in_sts_exchange(fn: Callable[..., Any], *args: Any) -> Any:
 
 
 class RoleCredentials:
-    """One refreshable credentials object per (partition, account, role, external id, ...): one
-    AssumeRole per key until the credentials near expiry, shared by every thread and task."""
+    """One refreshable credentials object per (partition, account, role, external id, session name,
+    duration): everything that changes the credentials, and nothing that only changes where STS is
+    asked. One AssumeRole per key until the credentials near expiry, shared by every thread and task.
+
+    Bounded: the least recently used key is dropped past `settings.cache_size` (a call still holding
+    its credentials keeps them). A failed first AssumeRole is never kept: the next call asks again."""
 
     def __init__(self, source: _SourceIdentity) -> None:
         self._source = source
         self._lock = threading.Lock()
-        self._by_key: dict[tuple[Any, ...], Any] = {}
+        self._by_key: collections.OrderedDict[tuple[Any, ...], Any] = collections.OrderedDict()
 
     def clear(self) -> None:
         with self._lock:
             self._by_key.clear()
+
+    def __len__(self) -> int:
+        return len(self._by_key)
 
     def get(self, account_id: str, region: str, settings: Settings) -> Any:
         partition = partition_for(region)
@@ -438,15 +513,36 @@ class RoleCredentials:
                settings.session_name, settings.duration_seconds)
         creds = self._by_key.get(key)  # lock-free fast path: dict reads are atomic
         if creds is not None:
+            try:
+                self._by_key.move_to_end(key)
+            except KeyError:  # dropped by another thread meanwhile; this call keeps its object
+                pass
             return creds
         with self._lock:
             creds = self._by_key.get(key)
             if creds is None:
-                creds = self._make(role_arn(account_id, settings.role_name, partition), region, settings)
+                arn = role_arn(account_id, settings.role_name, partition)
+                creds = self._make(key, arn, self._sts_regions(region, partition), settings)
                 self._by_key[key] = creds
+                while len(self._by_key) > settings.cache_size:
+                    self._by_key.popitem(last=False)
             return creds
 
-    def _make(self, arn: str, region: str, settings: Settings) -> Any:
+    def _sts_regions(self, region: str, partition: str) -> tuple[str, ...]:
+        """Where to ask STS, in order: the call's region (regional endpoint, near the call), then the
+        server's own default region in the same partition. A region whose STS is disabled for the
+        server's account thus costs one refused request, never the account."""
+        fallback = self._source.default_region()
+        if fallback and fallback != region and partition_for(fallback) == partition:
+            return (region, fallback)
+        return (region,)
+
+    def _discard(self, key: tuple[Any, ...], creds: Any) -> None:
+        with self._lock:
+            if self._by_key.get(key) is creds:
+                del self._by_key[key]
+
+    def _make(self, key: tuple[Any, ...], arn: str, regions: tuple[str, ...], settings: Settings) -> Any:
         source = self._source
         extra: dict[str, Any] = {
             "RoleSessionName": settings.session_name,
@@ -456,35 +552,52 @@ class RoleCredentials:
             extra["ExternalId"] = settings.external_id
         advisory, mandatory = _refresh_windows(settings.duration_seconds)
 
-        def create_client(service: str, **kwargs: Any) -> Any:
-            return source.sts_client(region, **kwargs)
+        def assume_in(region: str) -> Any:
+            def create_client(service: str, **kwargs: Any) -> Any:
+                return source.sts_client(region, **kwargs)
+
+            # A new fetcher per refresh: its response cache starts empty, so the refreshable
+            # credentials alone decide when AssumeRole runs again (botocore's windows).
+            fetcher = botocore.credentials.AssumeRoleCredentialFetcher(
+                client_creator=create_client,
+                source_credentials=source.credentials(),
+                role_arn=arn,
+                extra_args=extra,
+                expiry_window_seconds=mandatory,
+            )
+            log.info("xaccount: AssumeRole %s (session %s) via STS in %s", arn, settings.session_name, region)
+            return fetcher.fetch_credentials()
 
         def assume() -> Any:
+            region = regions[0]
             try:
-                # A new fetcher per refresh: its response cache starts empty, so the refreshable
-                # credentials alone decide when AssumeRole runs again (botocore's windows).
-                fetcher = botocore.credentials.AssumeRoleCredentialFetcher(
-                    client_creator=create_client,
-                    source_credentials=source.credentials(),
-                    role_arn=arn,
-                    extra_args=extra,
-                    expiry_window_seconds=mandatory,
-                )
-                log.info("xaccount: AssumeRole %s (session %s)", arn, settings.session_name)
-                return fetcher.fetch_credentials()
+                for index, region in enumerate(regions):  # noqa: B007 (region names the failure)
+                    try:
+                        return assume_in(region)
+                    except botocore.exceptions.ClientError as error:
+                        disabled = error.response.get("Error", {}).get("Code") == "RegionDisabledException"
+                        if not disabled or index == len(regions) - 1:
+                            raise
+                raise AssertionError("unreachable: regions is never empty")
             except Exception as error:
                 caller = None
                 if isinstance(error, botocore.exceptions.ClientError) and str(
                     error.response.get("Error", {}).get("Code")
                 ) == "AccessDenied":
                     caller = source.caller_arn(region)
+                tried = regions[: regions.index(region) + 1]
                 raise explain_assume_role_failure(
-                    error, arn, region, caller, settings.external_id is not None
+                    error, arn, tried[0], caller, settings.external_id is not None, tried[1:]
                 ) from error
 
         def fetch() -> Any:
             # Everything, from resolving the server's own credentials on, runs outside the call.
-            result = _in_sts_exchange(assume)
+            try:
+                result = _in_sts_exchange(assume)
+            except Exception:
+                if not getattr(creds, "xaccount_ready", False):
+                    self._discard(key, creds)  # never cache a failure
+                raise
             creds.xaccount_ready = True
             return result
 
@@ -493,6 +606,7 @@ class RoleCredentials:
         )
         creds._advisory_refresh_timeout = advisory
         creds._mandatory_refresh_timeout = mandatory
+        creds.xaccount_key = key
         return creds
 
 
@@ -507,17 +621,183 @@ _role_credentials = RoleCredentials(_source)
 
 class Activation:
     """What the hook reads per request. Other copies of this module (a second patched server in the
-    same process) read the same two attributes, so keep them."""
+    same process) read the same three attributes, so keep them."""
 
-    __slots__ = ("account_id", "region", "credentials")
+    __slots__ = ("account_id", "region", "credentials", "_awaitable")
 
     def __init__(self, account_id: Optional[str], region: Optional[str], credentials: Any) -> None:
         self.account_id = account_id
         self.region = region
         self.credentials = credentials
+        self._awaitable: Any = None
+
+    def awaitable_credentials(self) -> Any:
+        """The credentials as aiobotocore's signer wants them (it awaits get_frozen_credentials)."""
+        if self._awaitable is None:
+            self._awaitable = AwaitableCredentials(self.credentials)
+        return self._awaitable
 
     def __repr__(self) -> str:  # never the credentials
         return f"Activation(account_id={self.account_id!r}, region={self.region!r})"
+
+
+class AwaitableCredentials:
+    """botocore credentials seen through aiobotocore's interface: the same object, with the
+    methods aiobotocore awaits. A refresh (AssumeRole, blocking) runs off the event loop."""
+
+    def __init__(self, credentials: Any) -> None:
+        self._credentials = credentials
+
+    async def get_frozen_credentials(self) -> Any:
+        creds = self._credentials
+        if getattr(creds, "refresh_needed", None) is not None and creds.refresh_needed():
+            return await asyncio.to_thread(creds.get_frozen_credentials)
+        return creds.get_frozen_credentials()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._credentials, name)
+
+
+class ContextCredentials:
+    """What reading credentials by hand (`boto3.Session().get_credentials()`, a botocore session's,
+    a credential resolver's) returns during an account call: the active account's credentials while
+    a call runs, the server's own otherwise. So a client or a hand-written signer that keeps the
+    object signs for whichever call uses it, and never carries one call's account outside it."""
+
+    def __init__(self, own: Any, active: contextvars.ContextVar[Optional[Activation]]) -> None:
+        self._own = own
+        self._active = active
+
+    def _current(self) -> Any:
+        activation = self._active.get()
+        if activation is not None and activation.credentials is not None:
+            return activation.credentials
+        if self._own is None:
+            raise botocore.exceptions.NoCredentialsError()
+        return self._own
+
+    def get_frozen_credentials(self) -> Any:
+        return self._current().get_frozen_credentials()
+
+    @property
+    def access_key(self) -> Any:
+        return self._current().access_key
+
+    @property
+    def secret_key(self) -> Any:
+        return self._current().secret_key
+
+    @property
+    def token(self) -> Any:
+        return self._current().token
+
+    @property
+    def method(self) -> Any:
+        return self._current().method
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._current(), name)
+
+
+class AwaitableContextCredentials(ContextCredentials):
+    """ContextCredentials for aiobotocore, whose credentials are awaited."""
+
+    async def get_frozen_credentials(self) -> Any:
+        activation = self._active.get()
+        if activation is not None and activation.credentials is not None:
+            return await activation.awaitable_credentials().get_frozen_credentials()
+        if self._own is None:
+            raise botocore.exceptions.NoCredentialsError()
+        return await self._own.get_frozen_credentials()
+
+    async def get_account_id(self) -> Any:
+        # aiobotocore resolves account-based endpoints with it (awaited when a request is made).
+        activation = self._active.get()
+        if activation is not None and activation.credentials is not None:
+            return activation.account_id
+        return None if self._own is None else await self._own.get_account_id()
+
+
+def _hook_aiobotocore_reads(active: contextvars.ContextVar[Optional[Activation]]) -> None:
+    """aiobotocore's sessions read credentials with a coroutine of their own: hooked like botocore's
+    (see _hook_credential_reads) once aiobotocore is loaded. Called at every account call (one dict
+    lookup), since a server may import aiobotocore after this module."""
+    module = sys.modules.get("aiobotocore.session")
+    session_cls = getattr(module, "AioSession", None)
+    if session_cls is None or getattr(session_cls, "_xaccount_hooked", False):
+        return
+    original = session_cls.get_credentials
+
+    async def get_credentials(self: Any) -> Any:
+        if active.get() is None:
+            return await original(self)
+        own = await _InContext(contextvars.Context(), original(self))
+        return AwaitableContextCredentials(own, active)
+
+    session_cls.get_credentials = get_credentials
+    session_cls._xaccount_hooked = True
+
+
+class ProcessTask:
+    """A task for another process (ProcessPoolExecutor, multiprocessing.Pool, a spawned Process),
+    run there in the account of the context that handed it over: picklable (the account's current
+    credentials, frozen, and the region travel with the task), and explicit even for the server's own
+    (`account_id` None), so a worker forked during one call never runs another call's task as that
+    account. The frozen credentials are valid for at least the refresh window (10 minutes by default)."""
+
+    def __init__(self, fn: Any, account_id: Optional[str], region: Optional[str],
+                 frozen: Optional[tuple[str, str, Optional[str]]]) -> None:
+        self.fn = fn
+        self.account_id = account_id
+        self.region = region
+        self.frozen = frozen
+
+    @classmethod
+    def of(cls, fn: Any, activation: Optional[Activation]) -> ProcessTask:
+        if activation is None:
+            return cls(fn, None, None, None)
+        frozen = None
+        if activation.credentials is not None:
+            creds = activation.credentials.get_frozen_credentials()
+            frozen = (creds.access_key, creds.secret_key, creds.token)
+        return cls(fn, activation.account_id, activation.region, frozen)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        active = _shared_active()
+        activation = None
+        if self.account_id is not None or self.region is not None:
+            creds = None
+            if self.frozen is not None:
+                creds = botocore.credentials.Credentials(*self.frozen, method="xaccount-process-task")
+                creds.xaccount_key = ("process", self.account_id, self.frozen[0])
+            activation = Activation(self.account_id, self.region, creds)
+        token = active.set(activation)
+        try:
+            return self.fn(*args, **kwargs)
+        finally:
+            active.reset(token)
+
+    def __repr__(self) -> str:  # never the credentials
+        return f"ProcessTask({self.fn!r}, account_id={self.account_id!r})"
+
+
+class _AsActivation:
+    """A thread-pool task run with its submitter's activation (None included), whatever context
+    the worker thread was started in."""
+
+    __slots__ = ("fn", "activation")
+
+    def __init__(self, fn: Any, activation: Optional[Activation]) -> None:
+        self.fn = fn
+        self.activation = activation
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        active = _shared_active()
+        token = active.set(self.activation)
+        try:
+            return self.fn(*args, **kwargs)
+        finally:
+            active.reset(token)
 
 
 # Popen(args, bufsize, executable, stdin, stdout, stderr, preexec_fn, close_fds, shell, cwd, env, ...)
@@ -534,7 +814,13 @@ _SOURCE_IDENTITY_VARS = (
 
 
 def child_env(activation: Activation, env: Optional[typing.Mapping[str, str]]) -> dict[str, str]:
-    """The environment of a child process started during an active call."""
+    """The environment of a child process started during an active call.
+
+    Besides the account's credentials, the child gets no way back to the server's own identity:
+    AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE point at an empty file, so a `--profile <name>`
+    (which makes the AWS CLI and SDKs ignore credentials in the environment) finds no profile and
+    fails instead of running as the server; `aws` command lines lose their --profile before that
+    (see neutralise_profile_args). The region the server's profile gave is carried over explicitly."""
     result = dict(os.environ if env is None else env)
     if activation.credentials is not None:
         creds = activation.credentials.get_frozen_credentials()
@@ -546,31 +832,83 @@ def child_env(activation: Activation, env: Optional[typing.Mapping[str, str]]) -
             result["AWS_SESSION_TOKEN"] = creds.token
         else:
             result.pop("AWS_SESSION_TOKEN", None)
+        result["AWS_CONFIG_FILE"] = result["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+        if not activation.region and not result.get("AWS_REGION") and not result.get("AWS_DEFAULT_REGION"):
+            region = _source.default_region()
+            if region:
+                result["AWS_REGION"] = result["AWS_DEFAULT_REGION"] = region
     if activation.region:
         result["AWS_REGION"] = result["AWS_DEFAULT_REGION"] = activation.region
     return result
 
 
+def neutralise_profile_args(args: Any) -> Any:
+    """`aws ... --profile P` during an account call: drop the option, so the CLI uses the account's
+    credentials from its environment (what the ECS server's docker helper needs when the server runs
+    with AWS_PROFILE). Only list command lines whose program is `aws`; any other way of naming a
+    profile fails closed through child_env's empty config files."""
+    if not isinstance(args, (list, tuple)) or not args:
+        return args
+    program = os.path.basename(os.fsdecode(args[0])) if isinstance(args[0], (str, bytes, os.PathLike)) else ""
+    if program not in ("aws", "aws.exe", "aws.cmd"):
+        return args
+    kept: list[Any] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        text = os.fsdecode(arg) if isinstance(arg, (str, bytes, os.PathLike)) else ""
+        if text == "--profile":
+            skip = True
+            continue
+        if text.startswith("--profile="):
+            continue
+        kept.append(arg)
+    return type(args)(kept) if isinstance(args, tuple) else kept
+
+
+def _shared_active() -> contextvars.ContextVar[Optional[Activation]]:
+    return typing.cast(contextvars.ContextVar[Optional[Activation]], botocore._xaccount_active)
+
+
 def _install_hook() -> contextvars.ContextVar[Optional[Activation]]:
-    """Return the process-wide context variable, installing the hook the first time.
+    """Return the process-wide context variable, installing the hooks the first time.
 
     The state lives on the botocore module, not here: re-importing or reloading this module, or
     two patched servers vendoring their own copy, must share one hook and one variable."""
     existing = getattr(botocore, "_xaccount_active", None)
     if isinstance(existing, contextvars.ContextVar):
         return existing
-    active: contextvars.ContextVar[Optional[Activation]] = contextvars.ContextVar(
-        "xaccount_active", default=None
-    )
-    signer_cls = botocore.signers.RequestSigner
-    resolver_cls = botocore.regions.EndpointRulesetResolver
-    original_builtins = getattr(resolver_cls, "_get_customized_builtins", None)
-    if original_builtins is None or not hasattr(signer_cls, "get_auth_instance"):
+    if not hasattr(botocore.signers.RequestSigner, "get_auth_instance") or getattr(
+        botocore.regions.EndpointRulesetResolver, "_get_customized_builtins", None
+    ) is None:
         # Refuse to run rather than sign silently with the wrong account.
         raise ImportError(
             f"xaccount: botocore {botocore.__version__} is not supported (RequestSigner or "
             "EndpointRulesetResolver changed); upgrade xaccount or pin botocore."
         )
+    active: contextvars.ContextVar[Optional[Activation]] = contextvars.ContextVar(
+        "xaccount_active", default=None
+    )
+    # Each hook has one job; each costs one context-variable read when no account is active.
+    _hook_signing(active)
+    _hook_credential_reads(active)
+    _hook_s3express(active)
+    _hook_threads(active)
+    _hook_thread_pools(active)
+    _hook_process_pools(active)
+    _hook_child_processes(active)
+    _hook_log_records(active)
+    botocore._xaccount_active = active
+    return active
+
+
+def _hook_signing(active: contextvars.ContextVar[Optional[Activation]]) -> None:
+    """Every request any client signs uses the active account's credentials and region."""
+    signer_cls = botocore.signers.RequestSigner
+    resolver_cls = botocore.regions.EndpointRulesetResolver
+    original_builtins = resolver_cls._get_customized_builtins
 
     # Class-level data descriptors win over instance attributes, so signers created before this
     # hook (clients the server already cached) are redirected too. The client's own value stays
@@ -578,6 +916,8 @@ def _install_hook() -> contextvars.ContextVar[Optional[Activation]]:
     def get_credentials(self: Any) -> Any:
         activation = active.get()
         if activation is not None and activation.credentials is not None:
+            if type(self).__module__.startswith("aiobotocore"):
+                return activation.awaitable_credentials()
             return activation.credentials
         return self.__dict__.get("_credentials")
 
@@ -597,7 +937,9 @@ def _install_hook() -> contextvars.ContextVar[Optional[Activation]]:
         builtins = original_builtins(self, operation_model, call_args, request_context)
         activation = active.get()
         if activation is not None and activation.region is not None:
-            # The endpoint of a client cached for another region follows the call's region.
+            # The endpoint of a client cached for another region follows the call's region. A
+            # client with a fixed endpoint_url keeps its host (a VPC endpoint, an emulator: the
+            # operator chose it) and is signed for the call's region.
             builtins[botocore.regions.EndpointResolverBuiltins.AWS_REGION] = activation.region
         return builtins
 
@@ -605,27 +947,190 @@ def _install_hook() -> contextvars.ContextVar[Optional[Activation]]:
     signer_cls._region_name = property(get_region, set_region)
     resolver_cls._get_customized_builtins = customized_builtins
 
-    # loop.run_in_executor() does not carry the caller's context into the worker thread (unlike
-    # asyncio.to_thread): without this, a tool that hands its boto3 work to an executor would run it
-    # in the server's own account.
+
+def _hook_credential_reads(active: contextvars.ContextVar[Optional[Activation]]) -> None:
+    """Credentials read by hand during a call are the call's (see ContextCredentials). The server's
+    own are resolved outside the call's context: a profile that itself assumes a role must not have
+    its STS request signed as the account."""
+    session_cls = botocore.session.Session
+    resolver_cls = botocore.credentials.CredentialResolver
+    original_session_get = session_cls.get_credentials
+    original_load = resolver_cls.load_credentials
+
+    def session_get_credentials(self: Any) -> Any:
+        if active.get() is None:
+            return original_session_get(self)
+        return ContextCredentials(contextvars.Context().run(original_session_get, self), active)
+
+    def load_credentials(self: Any) -> Any:
+        if active.get() is None:
+            return original_load(self)
+        return ContextCredentials(contextvars.Context().run(original_load, self), active)
+
+    session_cls.get_credentials = session_get_credentials
+    resolver_cls.load_credentials = load_credentials
+
+
+def _hook_s3express(active: contextvars.ContextVar[Optional[Activation]]) -> None:
+    """S3 Express (directory bucket) session credentials are cached per client and bucket: keep one
+    cache per account, so one account's session never signs a request for another or the server."""
+    cache_cls = getattr(botocore.utils, "S3ExpressIdentityCache", None)
+    if cache_cls is None:
+        return
+    original = cache_cls.get_credentials
+
+    def get_credentials(self: Any, bucket: Any) -> Any:
+        activation = active.get()
+        if activation is None or activation.credentials is None:
+            return original(self, bucket)
+        key = getattr(activation.credentials, "xaccount_key", None) or ("object", id(activation.credentials))
+        per_account = self.__dict__.setdefault("_xaccount_per_account", {})
+        cache = per_account.get(key)
+        if cache is None:
+            cache = per_account[key] = type(self)(self._client, self._credential_cls)
+        return original(cache, bucket)
+
+    cache_cls.get_credentials = get_credentials
+
+
+def _hook_threads(active: contextvars.ContextVar[Optional[Activation]]) -> None:
+    """A thread started during a call runs in a copy of the starter's context (Python 3.14's
+    thread_inherit_context), so threading.Thread, Timer and the threads of any library a tool uses
+    work in the call's account. Outside calls nothing changes."""
+    original_start = threading.Thread.start
+
+    def start(self: threading.Thread) -> None:
+        if active.get() is not None:
+            self.run = functools.partial(  # type: ignore[method-assign]
+                _run_in_context, contextvars.copy_context(), self, self.run
+            )
+        original_start(self)
+
+    threading.Thread.start = start  # type: ignore[method-assign]
+
+
+def _run_in_context(context: contextvars.Context, thread: threading.Thread, run: Callable[[], Any]) -> None:
+    try:
+        context.run(run)
+    finally:
+        thread.__dict__.pop("run", None)  # the wrapper held the thread: no cycle once it is done
+
+
+def _hook_thread_pools(active: contextvars.ContextVar[Optional[Activation]]) -> None:
+    """Executors and pools run each task in its submitter's account, never in the one their worker
+    thread happened to be started in (a worker started during a call for A serves later calls)."""
     original_submit = concurrent.futures.ThreadPoolExecutor.submit
 
     def submit(self: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-        if active.get() is not None:
+        activation = active.get()
+        if activation is not None:
+            # The whole context, as asyncio.to_thread does: loop.run_in_executor does not.
             return original_submit(self, contextvars.copy_context().run, fn, *args, **kwargs)
+        if _activated_once():
+            return original_submit(self, _AsActivation(fn, None), *args, **kwargs)
         return original_submit(self, fn, *args, **kwargs)
 
     concurrent.futures.ThreadPoolExecutor.submit = submit  # type: ignore[method-assign]
 
-    # A tool may shell out to the AWS CLI (the ECS server runs `aws ecr describe-images`). A child
-    # process reads credentials from its environment, where it would find the server's own: during
-    # an active call it gets the account's credentials and region instead, and none of the variables
-    # that would point it back at the server's own identity. asyncio's subprocesses use Popen too.
+
+def _activated_once() -> bool:
+    return bool(getattr(botocore, "_xaccount_used", False))
+
+
+def _pool_task(pool: Any, fn: Any, active: contextvars.ContextVar[Optional[Activation]]) -> Any:
+    """multiprocessing.pool: a thread pool's task keeps its submitter's activation; a process pool's
+    becomes a ProcessTask. Untouched until the first account call, so servers that never use one
+    behave exactly as before."""
+    activation = active.get()
+    if activation is None and not _activated_once():
+        return fn
+    if isinstance(pool, multiprocessing.pool.ThreadPool):
+        return _AsActivation(fn, activation)
+    return ProcessTask.of(fn, activation)
+
+
+def _hook_process_pools(active: contextvars.ContextVar[Optional[Activation]]) -> None:
+    """ProcessPoolExecutor and multiprocessing.Pool (and ThreadPool, its thread twin): each task
+    carries its submitter's activation (see ProcessTask). A Process started during a call with
+    another start method than fork gets the account through its target, or is refused."""
+    original_submit = concurrent.futures.ProcessPoolExecutor.submit
+
+    def submit(self: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        activation = active.get()
+        if activation is None and not _activated_once():
+            return original_submit(self, fn, *args, **kwargs)
+        return original_submit(self, ProcessTask.of(fn, activation), *args, **kwargs)
+
+    concurrent.futures.ProcessPoolExecutor.submit = submit  # type: ignore[method-assign]
+
+    pool_cls = multiprocessing.pool.Pool
+    original_apply_async = pool_cls.apply_async
+    original_map_async = getattr(pool_cls, "_map_async")  # map, map_async, starmap, starmap_async
+    original_imap = pool_cls.imap
+    original_imap_unordered = pool_cls.imap_unordered
+
+    def apply_async(self: Any, func: Any, *args: Any, **kwargs: Any) -> Any:
+        return original_apply_async(self, _pool_task(self, func, active), *args, **kwargs)
+
+    def map_async(self: Any, func: Any, *args: Any, **kwargs: Any) -> Any:
+        return original_map_async(self, _pool_task(self, func, active), *args, **kwargs)
+
+    def imap(self: Any, func: Any, *args: Any, **kwargs: Any) -> Any:
+        return original_imap(self, _pool_task(self, func, active), *args, **kwargs)
+
+    def imap_unordered(self: Any, func: Any, *args: Any, **kwargs: Any) -> Any:
+        return original_imap_unordered(self, _pool_task(self, func, active), *args, **kwargs)
+
+    for name, hook in (("apply_async", apply_async), ("_map_async", map_async), ("imap", imap),
+                       ("imap_unordered", imap_unordered)):
+        setattr(pool_cls, name, hook)
+
+    process_cls = multiprocessing.process.BaseProcess
+    original_process_start = process_cls.start
+
+    def process_start(self: Any) -> None:
+        activation = active.get()
+        if activation is not None and _start_method(self) != "fork":
+            # fork copies this thread's context into the child; spawn and forkserver start a fresh
+            # interpreter, so the account must travel with the target.
+            if type(self).run is not multiprocessing.process.BaseProcess.run:
+                raise CrossAccountError(
+                    "process-not-covered",
+                    f"{type(self).__name__} overrides run() and starts with "
+                    f"'{_start_method(self)}', so xaccount cannot hand it account "
+                    f"{activation.account_id}'s credentials; it would run as the server. Give the "
+                    "Process a target= function, use the fork start method, or run the work in a thread.",
+                )
+            if self._target is not None and not isinstance(self._target, ProcessTask):
+                self._target = ProcessTask.of(self._target, activation)
+        original_process_start(self)
+
+    process_cls.start = process_start  # type: ignore[method-assign]
+
+
+def _start_method(process: Any) -> str:
+    method = getattr(type(process), "_start_method", None)
+    return str(method or multiprocessing.get_start_method())
+
+
+def _hook_child_processes(active: contextvars.ContextVar[Optional[Activation]]) -> None:
+    """A child process started during a call (subprocess, asyncio subprocesses, os.system,
+    os.posix_spawn[p], os.exec*, os.spawn*, os.popen, pty) gets the account's credentials and region
+    in its environment and no way back to the server's own (see child_env)."""
+
+    def covers(activation: Optional[Activation]) -> bool:
+        return activation is not None and (activation.credentials is not None or bool(activation.region))
+
     original_popen_init = subprocess.Popen.__init__
 
     def popen_init(self: Any, *args: Any, **kwargs: Any) -> None:
         activation = active.get()
-        if activation is not None and (activation.credentials is not None or activation.region):
+        if covers(activation):
+            assert activation is not None
+            if args:
+                args = (neutralise_profile_args(args[0]), *args[1:])
+            elif "args" in kwargs:
+                kwargs["args"] = neutralise_profile_args(kwargs["args"])
             if len(args) > _POPEN_ENV_INDEX:
                 args = (*args[:_POPEN_ENV_INDEX], child_env(activation, args[_POPEN_ENV_INDEX]),
                         *args[_POPEN_ENV_INDEX + 1:])
@@ -634,8 +1139,105 @@ def _install_hook() -> contextvars.ContextVar[Optional[Activation]]:
         original_popen_init(self, *args, **kwargs)
 
     subprocess.Popen.__init__ = popen_init  # type: ignore[method-assign]
-    botocore._xaccount_active = active
-    return active
+
+    original_system = os.system
+
+    def system(command: Any) -> int:
+        if not covers(active.get()):
+            return original_system(command)
+        # Through subprocess (and so child_env); os.system returns a wait status, not a return code.
+        code = subprocess.call(command, shell=True)
+        if os.name != "posix":
+            return code
+        return -code if code < 0 else code << 8
+
+    os.system = system
+
+    # os.spawn*, os.exec[lv]p*, pty.spawn all end in os.execv or os.execve, looked up at call time.
+    original_execv = os.execv
+    original_execve = os.execve
+
+    def execv(path: Any, argv: Any) -> Any:
+        activation = active.get()
+        if not covers(activation):
+            return original_execv(path, argv)
+        assert activation is not None
+        return original_execve(path, neutralise_profile_args(argv), child_env(activation, None))
+
+    def execve(path: Any, argv: Any, env: Any) -> Any:
+        activation = active.get()
+        if not covers(activation):
+            return original_execve(path, argv, env)
+        assert activation is not None
+        return original_execve(path, neutralise_profile_args(argv), child_env(activation, env))
+
+    os.execv = execv
+    os.execve = execve
+
+    for name in ("posix_spawn", "posix_spawnp"):
+        original = getattr(os, name, None)
+        if original is None:
+            continue
+
+        def spawn(path: Any, argv: Any, env: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            activation = active.get()
+            if not covers(activation):
+                return _original(path, argv, env, *args, **kwargs)
+            assert activation is not None
+            return _original(path, neutralise_profile_args(argv), child_env(activation, env), *args, **kwargs)
+
+        setattr(os, name, spawn)
+
+
+# Loggers whose records can carry a request's credentials: botocore's endpoint and auth (headers,
+# the canonical request with X-Amz-Security-Token, the access key id in Credential=), parsers
+# (response bodies), urllib3 and aiohttp (presigned URLs), and the libraries built on them.
+_SECRET_BEARING_LOGGERS = ("botocore", "boto3", "s3transfer", "urllib3", "aiobotocore", "aioboto3", "aiohttp")
+
+
+def _hook_log_records(active: contextvars.ContextVar[Optional[Activation]]) -> None:
+    """During an account call, a log record from those libraries never carries the account's access
+    key id, secret key or session token, at any level: they are replaced in the message. (Records of
+    the AssumeRole exchange itself are dropped below WARNING by _quiet_sts_exchange: the secrets in
+    its response are not known until it is parsed.)"""
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        activation = active.get()
+        if activation is not None and activation.credentials is not None and str(record.name).startswith(
+            _SECRET_BEARING_LOGGERS
+        ):
+            _redact(record, activation.credentials)
+        return record
+
+    logging.setLogRecordFactory(factory)
+
+
+def _secrets_of(credentials: Any) -> list[str]:
+    # Read what is there now, without refreshing: a log record must never cause an AssumeRole.
+    values = [getattr(credentials, name, None) for name in ("_access_key", "_secret_key", "_token")]
+    if all(v is None for v in values):
+        frozen = getattr(credentials, "_frozen_credentials", None) or getattr(credentials, "_credentials", None)
+        if frozen is not None:
+            values = [getattr(frozen, n, None) for n in ("access_key", "secret_key", "token")]
+    return [v for v in values if isinstance(v, str) and v]
+
+
+def _redact(record: logging.LogRecord, credentials: Any) -> None:
+    secrets = _secrets_of(credentials)
+    if not secrets:
+        return
+    try:
+        message = record.getMessage()
+    except Exception:
+        return
+    redacted = message
+    for secret in secrets:
+        for form in {secret, urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret)}:
+            redacted = redacted.replace(form, "<redacted by xaccount>")
+    if redacted != message:
+        record.msg, record.args = redacted, None
 
 
 _ACTIVE = _install_hook()
@@ -671,6 +1273,8 @@ def _activation_for(account_id: object, region: object, sts_region: object = Non
     checked = check_account_id(account_id, settings.allowed_accounts)
     hint = check_region(sts_region) if sts_region else None
     endpoint_region = call_region or hint or _source.default_region() or "us-east-1"
+    botocore._xaccount_used = True
+    _hook_aiobotocore_reads(_ACTIVE)
     return Activation(checked, call_region, _role_credentials.get(checked, endpoint_region, settings))
 
 
@@ -728,6 +1332,15 @@ def _argument_reader(fn: Callable[..., Any], name: str) -> Callable[[tuple[Any, 
     return read
 
 
+def _undo_implicit_optional(hint: Any, param: inspect.Parameter) -> Any:
+    """Python 3.10's get_type_hints wraps the hint of a parameter that defaults to None in Optional[...]:
+    `Optional[AccountId]` hides the Annotated metadata (the description FastMCP puts in the schema)."""
+    if sys.version_info >= (3, 11) or param.default is not None or typing.get_origin(hint) is not typing.Union:
+        return hint
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    return args[0] if len(args) == 1 and typing.get_origin(args[0]) is Annotated else hint
+
+
 def _resolved_signature(fn: Callable[..., Any]) -> Optional[inspect.Signature]:
     """The signature with string annotations (`from __future__ import annotations`) resolved in the
     tool's own module. Recent FastMCP resolves them through __wrapped__; older releases evaluate
@@ -737,8 +1350,68 @@ def _resolved_signature(fn: Callable[..., Any]) -> Optional[inspect.Signature]:
     except Exception:
         return None
     sig = inspect.signature(fn)
-    params = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in sig.parameters.values()]
+    params = [p.replace(annotation=_undo_implicit_optional(hints.get(p.name, p.annotation), p))
+              for p in sig.parameters.values()]
     return sig.replace(parameters=params, return_annotation=hints.get("return", sig.return_annotation))
+
+
+def _context_for(activation: Optional[Activation]) -> contextvars.Context:
+    """A generator tool's own context: a copy of the caller's, in the call's account. Every step
+    of the generator runs in it, so it stays in its account however long the caller takes to
+    iterate, and a use_account() left open at a `yield` never leaks into the caller."""
+    context = contextvars.copy_context()
+    if activation is not None:
+        context.run(_ACTIVE.set, activation)
+    return context
+
+
+def _drive(context: contextvars.Context, generator: Any) -> Any:
+    """`yield from generator`, with each step run in `context`."""
+    send: Any = None
+    thrown: Optional[BaseException] = None
+    while True:
+        try:
+            if thrown is None:
+                value = context.run(generator.send, send)
+            else:
+                value = context.run(generator.throw, thrown)
+        except StopIteration as stop:
+            return stop.value
+        thrown = None
+        try:
+            send = yield value
+        except GeneratorExit:
+            context.run(generator.close)
+            raise
+        except BaseException as error:
+            thrown = error
+
+
+class _InContext:
+    """Await `awaitable` with each of its steps run in `context` (an async generator's asend(),
+    athrow() and aclose() run the generator's body when awaited)."""
+
+    def __init__(self, context: contextvars.Context, awaitable: Any) -> None:
+        self._context = context
+        self._awaitable = awaitable
+
+    def __await__(self) -> typing.Generator[Any, Any, Any]:
+        iterator = self._awaitable.__await__()
+        send: Any = None
+        thrown: Optional[BaseException] = None
+        while True:
+            try:
+                if thrown is None:
+                    signal = self._context.run(iterator.send, send)
+                else:
+                    signal = self._context.run(iterator.throw, thrown)
+            except StopIteration as stop:
+                return stop.value
+            thrown = None
+            try:
+                send = yield signal
+            except BaseException as error:
+                thrown = error
 
 
 def cross_account(fn: F) -> F:
@@ -761,7 +1434,47 @@ def cross_account(fn: F) -> F:
             return _activation_for(read_account(args, kwargs), read_region(args, kwargs))
         return _activation_for(read_account(args, kwargs), None, read_region(args, kwargs))
 
-    if inspect.iscoroutinefunction(fn):
+    if inspect.isasyncgenfunction(fn):
+
+        @functools.wraps(fn)
+        async def async_gen_wrapper(*args: Any, **kwargs: Any) -> Any:
+            activation = activation_for(args, kwargs)
+            if _needs_first_assume(activation):
+                await asyncio.to_thread(_warm, activation)
+            context = _context_for(activation)
+            generator = context.run(fn, *args, **kwargs)
+            send: Any = None
+            thrown: Optional[BaseException] = None
+            while True:
+                try:
+                    if thrown is None:
+                        value = await _InContext(context, generator.asend(send))
+                    else:
+                        value = await _InContext(context, generator.athrow(thrown))
+                except StopAsyncIteration:
+                    return
+                thrown = None
+                try:
+                    send = yield value
+                except GeneratorExit:
+                    await _InContext(context, generator.aclose())
+                    raise
+                except BaseException as error:
+                    thrown = error
+
+        wrapper: Callable[..., Any] = async_gen_wrapper
+    elif inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def gen_wrapper(*args: Any, **kwargs: Any) -> Any:
+            activation = activation_for(args, kwargs)
+            _warm(activation)
+            context = _context_for(activation)
+            generator = context.run(fn, *args, **kwargs)
+            return (yield from _drive(context, generator))
+
+        wrapper = gen_wrapper
+    elif inspect.iscoroutinefunction(fn):
 
         @functools.wraps(fn)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -777,7 +1490,7 @@ def cross_account(fn: F) -> F:
             finally:
                 _ACTIVE.reset(token)
 
-        wrapper: Callable[..., Any] = async_wrapper
+        wrapper = async_wrapper
     else:
 
         @functools.wraps(fn)
@@ -804,8 +1517,11 @@ def cross_account(fn: F) -> F:
 # Parameter types: the JSON schema tells the model what to send
 # ---------------------------------------------------------------------------------------------
 
+# The pattern is in the JSON schema (the model sees what to send) but pydantic does not enforce it:
+# the runtime checks every value itself, so a bad one gets the runtime's coded one-line message
+# (account-id-invalid, region-invalid) rather than pydantic's "String should match pattern".
 AccountId = Annotated[
-    Optional[Annotated[str, StringConstraints(pattern=ACCOUNT_ID_PATTERN)]],
+    Optional[Annotated[str, WithJsonSchema({"type": "string", "pattern": ACCOUNT_ID_PATTERN})]],
     Field(
         description=(
             "AWS account ID (12 digits) to run this call in, through the role the xaccount setup "
@@ -815,7 +1531,7 @@ AccountId = Annotated[
 ]
 
 Region = Annotated[
-    Optional[Annotated[str, StringConstraints(pattern=REGION_PATTERN)]],
+    Optional[Annotated[str, WithJsonSchema({"type": "string", "pattern": REGION_PATTERN})]],
     Field(
         description="AWS region for this call, e.g. us-east-1. Omit to use the server's default region.",
     ),

@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import boto3
 import pytest
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
 from conftest import MotoServer
 from runtime_support import ACCOUNT_A, ACCOUNT_B, recorded_moto, xa  # noqa: F401
@@ -166,10 +166,10 @@ def test_account_id_and_region_types_carry_description_and_pattern() -> None:
 
     TypeAdapter(AccountId).validate_python("123456789012")
     TypeAdapter(AccountId).validate_python(None)
-    with pytest.raises(ValidationError):
-        TypeAdapter(AccountId).validate_python("123456789012:role/Admin")
-    with pytest.raises(ValidationError):
-        TypeAdapter(Region).validate_python("us-east-1.evil.com")
+    # The pattern is the model's guide, not pydantic's check: the runtime refuses a bad value itself,
+    # with its coded message (test_fastmcp_sees_account_id_and_runs_the_call_in_that_account).
+    assert TypeAdapter(AccountId).validate_python("123456789012:role/Admin") == "123456789012:role/Admin"
+    assert TypeAdapter(Region).validate_python("us-east-1.evil.com") == "us-east-1.evil.com"
 
 
 def test_decorator_keeps_the_signature_and_refuses_a_tool_without_account_id(xa: ModuleType) -> None:
@@ -255,4 +255,6 @@ def test_fastmcp_sees_account_id_and_runs_the_call_in_that_account(
     text = json.dumps(answered, default=str)
     assert f'"account": "{ACCOUNT_A}"' in text.replace('\\"', '"')
     assert f"{ACCOUNT_A}:cluster/a" in text
-    assert refused is not None and "account_id" in str(refused)
+    # The runtime's own one-line coded message, not pydantic's "String should match pattern".
+    assert refused is not None and "[xaccount:account-id-invalid]" in str(refused)
+    assert "should match pattern" not in str(refused) and "\n" not in str(refused)
