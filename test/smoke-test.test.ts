@@ -9,7 +9,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
@@ -214,13 +214,20 @@ test("a server that answers from the wrong account fails 'answers from', even wi
   await createCluster(HOME, "cluster-of-home");
   const [reader] = await moto.bootstrap([{ account: HOME, name: "mcp-host-reader", actions: ["sts:AssumeRole", "ecs:ListClusters"] }]);
   const server = await patchedCopy("wrong-account");
-  // The runtime's activation does nothing: every call runs with the server's own credentials.
+  // The runtime's activation does nothing: every call runs with the server's own credentials. The vendored
+  // file stays untouched (`test` refuses a tampered runtime before it starts the server): the server's
+  // Python loads a sitecustomize that disables the activation at start-up instead.
   const runtime = path.join(server, "awslabs", "ecs_mcp_server", "_xaccount.py");
   assert.ok(existsSync(runtime) && /^def _activation_for\(/m.test(readFileSync(runtime, "utf8")), "the vendored runtime still has _activation_for");
-  appendFileSync(runtime, "\n\ndef _activation_for(account_id, region, sts_region=None):  # broken on purpose\n    return None\n");
+  const breaker = mkdtempSync(path.join(os.tmpdir(), "xaccount-breaker-"));
+  writeFileSync(
+    path.join(breaker, "sitecustomize.py"),
+    "import awslabs.ecs_mcp_server._xaccount as runtime\n" +
+      "runtime._activation_for = lambda account_id, region, sts_region=None: None  # broken on purpose\n",
+  );
   try {
     await createRole(HOME, "--trust-principal", reader!.arn);
-    const run = await xaccount(["test", "--server", `ecs:${server}`, "--accounts", A, "--json"], reader!.env);
+    const run = await xaccount(["test", "--server", `ecs:${server}`, "--accounts", A, "--json"], { ...reader!.env, PYTHONPATH: breaker });
     assert.equal(run.status, 1, `expected exit 1:\n${run.stdout}\n${run.stderr}`);
     const report = JSON.parse(run.stdout) as { checks: JsonCheck[] };
     const call = report.checks.find((c) => c.name === `ecs_resource_management answers from ${A}`)!;
@@ -230,6 +237,7 @@ test("a server that answers from the wrong account fails 'answers from', even wi
     // Everything before it passed: the failure is the answer's account alone.
     for (const c of report.checks.filter((c) => c !== call)) assert.equal(c.ok, true, `${c.name}: ${c.detail}`);
   } finally {
+    rmSync(breaker, { recursive: true, force: true });
     await createRole(HOME);
     const { ECSClient: Ecs, DeleteClusterCommand } = await import("@aws-sdk/client-ecs");
     const ecs = new Ecs({ region: "us-east-1", endpoint: moto.endpoint, credentials: admins.get(HOME)!.credentials });
