@@ -109,7 +109,8 @@ DEFAULT_DURATION_SECONDS = 3600
 MIN_DURATION_SECONDS = 900
 MAX_DURATION_SECONDS = 43200
 # Assumed-role credentials kept at once (least recently used dropped first): one per account, so
-# 10,000 covers AWS Organizations' largest organisations. About 1.5 KB each once fetched.
+# 10,000 covers AWS Organizations' largest organisations. About 3.6 KB each once fetched
+# (bench/runtime_cost.py prints the figure).
 DEFAULT_CACHE_SIZE = 10_000
 MAX_CACHE_SIZE = 1_000_000
 
