@@ -2,7 +2,7 @@
 /**
  * `npm run mutate [area...]`: mutation testing on demand (never in CI). Areas:
  *   codemod  src/codemod/*.ts  with the codemod and patch tests          (StrykerJS)
- *   aws      src/aws/*.ts      with the create-role and smoke tests      (StrykerJS)
+ *   aws      src/aws/*.ts      with the create-role, input-limits and smoke tests (StrykerJS)
  *   smoke    src/smoke/*.ts    with the smoke tests                      (StrykerJS)
  *   runtime  codemods/runtime/_xaccount.py with test/python/test_runtime_*.py (mutmut)
  * No area: all four. Prints the score of each area and every surviving mutant (file:line, mutator,
@@ -27,7 +27,7 @@ const JS_AREAS = {
   },
   aws: {
     mutate: ["src/aws/**/*.ts"],
-    tests: ["dist/test/create-role*.test.js", "dist/test/smoke-*.test.js"],
+    tests: ["dist/test/create-role*.test.js", "dist/test/input-limits.test.js", "dist/test/smoke-*.test.js"],
   },
   smoke: {
     mutate: ["src/smoke/**/*.ts"],
@@ -93,7 +93,7 @@ function strykerOptions(area, options) {
     timeoutMS: 15000,
     timeoutFactor: 2,
     dryRunTimeoutMinutes: 15,
-    ignorePatterns: ["dist", ".venv", ".cache", "reports", "mutants", ".git", "*.log"],
+    ignorePatterns: ["dist", ".venv", ".cache", "reports", ".mutmut", ".git", "*.log"],
     incremental: true,
     force: options.full,
     incrementalFile: path.join("reports", "mutation", `${area}.incremental.json`),
@@ -186,6 +186,10 @@ pytest_add_cli_args_test_selection = ["test/python", "-k", "${RUNTIME_TESTS}"]
 process_isolation = "forkserver"
 forkserver_warmup = "import"
 preload_modules_file = "preload-modules.txt"
+# A mutant's time limit is 15 times its tests' time plus this constant. The import-time functions get
+# almost no test time of their own, while a fresh import and the emulator take seconds: without a
+# generous constant those mutants would all be reported as timeouts (counted as caught) untested.
+timeout_constant = 60.0
 `);
   writeIfChanged(path.join(STAGE, "preload-modules.txt"), ["pytest", "boto3", "botocore.session", "botocore.credentials", "mcp.server.fastmcp", "pydantic"].join("\n") + "\n");
   const link = path.join(STAGE, "mutants", "codemods", "runtime", "_xaccount.py");
