@@ -186,9 +186,9 @@ pytest_add_cli_args_test_selection = ["test/python", "-k", "${RUNTIME_TESTS}"]
 process_isolation = "forkserver"
 forkserver_warmup = "import"
 preload_modules_file = "preload-modules.txt"
-# A mutant's time limit is 15 times its tests' time plus this constant. The import-time functions get
-# almost no test time of their own, while a fresh import and the emulator take seconds: without a
-# generous constant those mutants would all be reported as timeouts (counted as caught) untested.
+# A mutant's CPU-time limit is (its tests' time + this constant) x 15 x 2. Each mutant pays a fresh
+# import and an emulator start, which its tests' recorded time does not include (import-time functions
+# record almost none): the constant keeps a slow start from being filed as a timeout (counted as caught).
 timeout_constant = 60.0
 `);
   writeIfChanged(path.join(STAGE, "preload-modules.txt"), ["pytest", "boto3", "botocore.session", "botocore.credentials", "mcp.server.fastmcp", "pydantic"].join("\n") + "\n");
