@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".venv/", ".cache/", "fixtures/", "bin/"] },
+  { ignores: ["dist/", "node_modules/", ".venv/", ".cache/", "fixtures/", "bin/", ".stryker-tmp/", "reports/", ".mutmut/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

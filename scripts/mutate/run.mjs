@@ -1,0 +1,322 @@
+/* global process, console */
+/**
+ * `npm run mutate [area...]`: mutation testing on demand (never in CI). Areas:
+ *   codemod  src/codemod/*.ts  with the codemod and patch tests          (StrykerJS)
+ *   aws      src/aws/*.ts      with the create-role, input-limits and smoke tests (StrykerJS)
+ *   smoke    src/smoke/*.ts    with the smoke tests                      (StrykerJS)
+ *   runtime  codemods/runtime/_xaccount.py with test/python/test_runtime_*.py (mutmut)
+ * No area: all four. Prints the score of each area and every surviving mutant (file:line, mutator,
+ * replacement); full reports go to reports/mutation/ (HTML and JSON for StrykerJS, mutmut's own
+ * stage in .mutmut/). Runs are incremental: a second run re-tests only mutants whose code or tests
+ * changed (--full to start over).
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const REPORTS = path.join(ROOT, "reports", "mutation");
+const PYTHON = process.env.XACCOUNT_TEST_PYTHON ?? path.join(ROOT, ".venv", "bin", "python");
+
+/** What each StrykerJS area mutates and the compiled tests that cover it (built in Stryker's sandbox). */
+const JS_AREAS = {
+  codemod: {
+    mutate: ["src/codemod/**/*.ts"],
+    tests: ["dist/test/codemod-*.test.js", "dist/test/patch-cli.test.js"],
+  },
+  aws: {
+    mutate: ["src/aws/**/*.ts"],
+    tests: ["dist/test/create-role*.test.js", "dist/test/input-limits.test.js", "dist/test/smoke-*.test.js"],
+  },
+  smoke: {
+    mutate: ["src/smoke/**/*.ts"],
+    tests: ["dist/test/smoke-*.test.js"],
+  },
+};
+const AREAS = [...Object.keys(JS_AREAS), "runtime"];
+
+function usage(message) {
+  if (message) console.error(`error: ${message}`);
+  console.error(`usage: npm run mutate -- [--full|--report] [--concurrency N] [${AREAS.join("|")} ...] [--mutate FILE[:LINES]]`);
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const options = { areas: [], full: false, report: false, concurrency: 1, mutate: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--full") options.full = true;
+    else if (arg === "--report") options.report = true;
+    else if (arg === "--concurrency") {
+      options.concurrency = Number(argv[++i]);
+      if (!Number.isInteger(options.concurrency) || options.concurrency < 1) usage("--concurrency takes a whole number >= 1");
+    } else if (arg === "--mutate") {
+      // A part of one StrykerJS area, e.g. --mutate src/aws/trust.ts or src/aws/role.ts:40-90
+      if (!argv[i + 1]) usage("--mutate takes a file or glob, optionally with :line-line");
+      options.mutate.push(argv[++i]);
+    } else if (arg === "-h" || arg === "--help") usage();
+    else if (AREAS.includes(arg)) options.areas.push(arg);
+    else usage(`unknown area or option: ${arg}`);
+  }
+  if (options.areas.length === 0) options.areas = [...AREAS];
+  if (options.mutate.length && (options.areas.length !== 1 || options.areas[0] === "runtime")) {
+    usage("--mutate narrows one StrykerJS area: name that area (codemod, aws or smoke)");
+  }
+  return options;
+}
+
+function strykerOptions(area, options) {
+  const { mutate, tests } = JS_AREAS[area];
+  return {
+    mutate: options.mutate.length ? options.mutate : mutate,
+    testRunner: "tap",
+    tap: {
+      testFiles: tests,
+      // child-coverage.cjs first: it adds the CLI child processes' coverage to the test file's own.
+      nodeArgs: ["-r", path.join(ROOT, "scripts", "mutate", "child-coverage.cjs"), "-r", "{{hookFile}}", "{{testFile}}"],
+      forceBail: true,
+    },
+    // Stryker instruments src/*.ts in its sandbox; tsc compiles the instrumented tree into its dist/.
+    buildCommand: "tsc -p .", // found in the project's node_modules/.bin (the sandbox is inside the project)
+    // Mutants that do not type-check are never run (reported as CompileError, outside the score).
+    checkers: ["typescript"],
+    tsconfigFile: "tsconfig.json",
+    typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+    // Per test file: a mutant runs only the test files that reached it (the CLI children included).
+    coverageAnalysis: "perTest",
+    ignorers: ["message-text"],
+    plugins: ["@stryker-mutator/*", path.join(ROOT, "scripts", "mutate", "ignore-message-text.mjs")],
+    concurrency: options.concurrency,
+    // The emulator and the servers start slowly on a loaded machine: a generous margin before a
+    // mutant is called a timeout (which counts as detected).
+    timeoutMS: 15000,
+    timeoutFactor: 2,
+    dryRunTimeoutMinutes: 15,
+    ignorePatterns: ["dist", ".venv", ".cache", "reports", ".mutmut", ".git", "*.log"],
+    incremental: true,
+    force: options.full,
+    incrementalFile: path.join("reports", "mutation", `${area}.incremental.json`),
+    reporters: ["progress-append-only", "html", "json"],
+    htmlReporter: { fileName: path.join("reports", "mutation", `${area}.html`) },
+    jsonReporter: { fileName: path.join("reports", "mutation", `${area}.json`) },
+    tempDirName: ".stryker-tmp",
+    cleanTempDir: true,
+    fileLogLevel: "off",
+    logLevel: "info",
+    thresholds: { high: 90, low: 80, break: null },
+  };
+}
+
+/** Counted as detected: killed or timed out. Left out of the score: ignored, compile and runtime errors. */
+function score(results) {
+  const count = (s) => results.filter((r) => r.status === s).length;
+  const detected = count("Killed") + count("Timeout");
+  const undetected = count("Survived") + count("NoCoverage");
+  return {
+    total: results.length,
+    killed: count("Killed"),
+    timeout: count("Timeout"),
+    survived: count("Survived"),
+    noCoverage: count("NoCoverage"),
+    compileError: count("CompileError"),
+    runtimeError: count("RuntimeError"),
+    ignored: count("Ignored"),
+    score: detected + undetected ? (100 * detected) / (detected + undetected) : NaN,
+  };
+}
+
+async function runStryker(area, options) {
+  process.env.XACCOUNT_TEST_PYTHON = PYTHON; // the sandbox has no .venv link; the tests find the venv through this
+  const { Stryker } = await import("@stryker-mutator/core");
+  await new Stryker(strykerOptions(area, options)).runMutationTest();
+  return summarizeStryker(area);
+}
+
+/** The last run's results, from its JSON report (mutation-testing-report-schema). */
+function summarizeStryker(area) {
+  const file = path.join(REPORTS, `${area}.json`);
+  if (!existsSync(file)) return undefined;
+  const report = JSON.parse(readFileSync(file, "utf8"));
+  const results = [];
+  for (const [fileName, { mutants }] of Object.entries(report.files)) {
+    for (const m of mutants) results.push({ ...m, fileName });
+  }
+  const survivors = results
+    .filter((r) => r.status === "Survived" || r.status === "NoCoverage")
+    .sort((x, y) => x.fileName.localeCompare(y.fileName) || x.location.start.line - y.location.start.line)
+    .map((r) => ({
+      where: `${path.relative(ROOT, path.resolve(ROOT, r.fileName))}:${r.location.start.line}`,
+      mutator: r.status === "NoCoverage" ? `${r.mutatorName} (no coverage)` : r.mutatorName,
+      replacement: (r.replacement ?? "").replace(/\s+/g, " ").slice(0, 100),
+    }));
+  return { area, tool: "StrykerJS", ...score(results), survivors };
+}
+
+/**
+ * mutmut names a mutant by the module path of its file from where it runs, and the tests import the
+ * runtime as the top-level module `_xaccount` (from codemods/runtime/, as a patched server does). So
+ * mutmut runs in a staged copy, .mutmut/: the runtime at its top, the Python tests, and in mutmut's
+ * own copy (.mutmut/mutants/) codemods/runtime/_xaccount.py linked to the mutated file, for the
+ * tests that load the runtime by path or start a child process with it. The stage is kept between
+ * runs so mutmut re-tests only what changed.
+ */
+const STAGE = path.join(ROOT, ".mutmut");
+const RUNTIME_TESTS = "test_runtime_"; // test/python/test_runtime_*.py, selected by module name
+
+function stageRuntime() {
+  mkdirSync(STAGE, { recursive: true });
+  syncFile(path.join(ROOT, "codemods", "runtime", "_xaccount.py"), path.join(STAGE, "_xaccount.py"));
+  rmSync(path.join(STAGE, "test"), { recursive: true, force: true });
+  cpSync(path.join(ROOT, "test", "python"), path.join(STAGE, "test", "python"), {
+    recursive: true,
+    preserveTimestamps: true,
+    filter: (src) => !/(__pycache__|\.pytest_cache|server-locks)$/.test(src),
+  });
+  const pytestSettings = readFileSync(path.join(ROOT, "pyproject.toml"), "utf8");
+  writeIfChanged(path.join(STAGE, "pyproject.toml"), `${pytestSettings}
+# Written by scripts/mutate/run.mjs for this stage.
+[tool.mutmut]
+source_paths = ["_xaccount.py"]
+pytest_add_cli_args = ["-p", "no:cacheprovider"]
+pytest_add_cli_args_test_selection = ["test/python", "-k", "${RUNTIME_TESTS}"]
+# Each mutant imports the runtime afresh: the runtime installs its hooks at import (_install_hook,
+# _shared_var, the log filter), and a worker forked after the import would never run those mutants.
+# The fork server preloads only the heavy libraries, not the runtime or the tests that import it.
+process_isolation = "forkserver"
+forkserver_warmup = "import"
+preload_modules_file = "preload-modules.txt"
+# A mutant's CPU-time limit is (its tests' time + this constant) x 15 x 2. Each mutant pays a fresh
+# import and an emulator start, which its tests' recorded time does not include (import-time functions
+# record almost none): the constant keeps a slow start from being filed as a timeout (counted as caught).
+timeout_constant = 60.0
+`);
+  writeIfChanged(path.join(STAGE, "preload-modules.txt"), ["pytest", "boto3", "botocore.session", "botocore.credentials", "mcp.server.fastmcp", "pydantic"].join("\n") + "\n");
+  const link = path.join(STAGE, "mutants", "codemods", "runtime", "_xaccount.py");
+  mkdirSync(path.dirname(link), { recursive: true });
+  rmSync(link, { force: true });
+  symlinkSync(path.join("..", "..", "_xaccount.py"), link);
+}
+
+/** Copies only when the content differs, keeping the time stamp: mutmut compares them. */
+function syncFile(from, to) {
+  if (existsSync(to) && readFileSync(to).equals(readFileSync(from))) return;
+  cpSync(from, to, { preserveTimestamps: true });
+}
+
+function writeIfChanged(file, text) {
+  if (existsSync(file) && readFileSync(file, "utf8") === text) return;
+  writeFileSync(file, text);
+}
+
+function runMutmut(options) {
+  const env = { ...process.env, XACCOUNT_TEST_PYTHON: PYTHON };
+  if (options.full) rmSync(STAGE, { recursive: true, force: true });
+  const mutmut = path.join(path.dirname(PYTHON), "mutmut");
+  if (!existsSync(mutmut)) {
+    console.error(`mutmut is not installed in ${path.dirname(path.dirname(PYTHON))}: run: ${path.relative(ROOT, PYTHON)} -m pip install -r requirements-mutate.txt`);
+    process.exit(2);
+  }
+  stageRuntime();
+  const run = spawnSync(mutmut, ["run", "--max-children", String(options.concurrency)], { cwd: STAGE, env, stdio: "inherit" });
+  if (run.status !== 0) throw new Error(`mutmut run exited with ${run.status}`);
+  return summarizeMutmut();
+}
+
+/** mutmut's results so far (a stopped run keeps what it checked; the rest is "not checked"). */
+function summarizeMutmut() {
+  const mutmut = path.join(path.dirname(PYTHON), "mutmut");
+  if (!existsSync(path.join(STAGE, "mutants"))) return undefined;
+  const env = { ...process.env, XACCOUNT_TEST_PYTHON: PYTHON };
+  const results = spawnSync(mutmut, ["results", "--all", "true"], { cwd: STAGE, env, encoding: "utf8" });
+  const statuses = {};
+  for (const line of results.stdout.split("\n")) {
+    const m = /^\s*(\S+): (.+)$/.exec(line);
+    if (m) statuses[m[1]] = m[2].trim();
+  }
+  const count = (s) => Object.values(statuses).filter((v) => v === s).length;
+  const detected = count("killed") + count("timeout");
+  const undetected = count("survived") + count("no tests");
+  const source = readFileSync(path.join(STAGE, "_xaccount.py"), "utf8").split("\n");
+  const survivors = [];
+  for (const [name, status] of Object.entries(statuses)) {
+    if (status !== "survived" && status !== "no tests") continue;
+    const diff = spawnSync(mutmut, ["show", name], { cwd: STAGE, env, encoding: "utf8" }).stdout;
+    survivors.push({
+      where: `codemods/runtime/_xaccount.py:${mutmutLine(source, name, diff) ?? "?"}`,
+      mutator: `${name.replace(/^_xaccount\./, "")}${status === "no tests" ? " (no coverage)" : ""}`,
+      replacement: summarizeDiff(diff),
+    });
+  }
+  return {
+    area: "runtime",
+    tool: "mutmut",
+    total: Object.keys(statuses).length,
+    killed: count("killed"),
+    timeout: count("timeout"),
+    survived: count("survived"),
+    noCoverage: count("no tests"),
+    notChecked: count("not checked"),
+    suspicious: count("suspicious"),
+    ignored: count("skipped"),
+    score: detected + undetected ? (100 * detected) / (detected + undetected) : NaN,
+    survivors,
+  };
+}
+
+/** The source line a mutmut mutant changes: its function's `def` line plus the offset in its diff. */
+function mutmutLine(source, name, diff) {
+  const m = /^_xaccount\.(?:xǁ([^ǁ]+)ǁ|x_)(.+)__mutmut_\d+$/.exec(name);
+  if (!m) return undefined;
+  const [, cls, fn] = m;
+  let from = 0;
+  if (cls) from = source.findIndex((l) => new RegExp(`^class ${cls}\\b`).test(l));
+  const def = source.findIndex((l, i) => i >= from && new RegExp(`^\\s*(async\\s+)?def ${fn}\\(`).test(l));
+  if (def < 0) return undefined;
+  let offset = 0;
+  let started = false;
+  for (const line of diff.split("\n")) {
+    const hunk = /^@@ -(\d+)/.exec(line);
+    if (hunk) { offset = Number(hunk[1]) - 1; started = true; continue; }
+    if (!started || line.startsWith("+")) continue;
+    if (line.startsWith("-")) return def + 1 + offset;
+    offset++;
+  }
+  return undefined;
+}
+
+/** mutmut shows a unified diff of the function: keep the changed lines. */
+function summarizeDiff(diff) {
+  const changed = diff.split("\n").filter((l) => /^[-+][^-+]/.test(l)).map((l) => l.trim());
+  return changed.join("  ").replace(/\s+/g, " ").slice(0, 160);
+}
+
+function print(summary) {
+  const s = summary;
+  console.log(`\n== ${s.area} (${s.tool}): score ${s.score.toFixed(1)}% — ${s.killed} killed, ${s.timeout} timeout, ${s.survived} survived, ${s.noCoverage} no coverage` +
+    (s.compileError !== undefined ? `, ${s.compileError} compile errors (not run)` : "") +
+    (s.ignored ? `, ${s.ignored} ignored (message text)` : "") +
+    (s.notChecked ? `, ${s.notChecked} not checked yet (a stopped run)` : "") + ` of ${s.total}`);
+  for (const v of s.survivors) console.log(`  ${v.where}  ${v.mutator}  ${v.replacement}`);
+}
+
+const options = parseArgs(process.argv.slice(2));
+mkdirSync(REPORTS, { recursive: true });
+const summaries = [];
+for (const area of options.areas) {
+  const started = Date.now();
+  const summary = options.report
+    ? area === "runtime" ? summarizeMutmut() : summarizeStryker(area)
+    : area === "runtime" ? runMutmut(options) : await runStryker(area, options);
+  if (!summary) {
+    console.log(`\n== ${area}: no results yet (run: npm run mutate -- ${area})`);
+    continue;
+  }
+  summary.minutes = (Date.now() - started) / 60000;
+  summaries.push(summary);
+  print(summary);
+}
+console.log("\n== mutation scores (goal: runtime and codemod >= 90%, aws and smoke >= 80%)");
+for (const s of summaries) {
+  console.log(`  ${s.area.padEnd(8)} ${s.score.toFixed(1).padStart(5)}%  ${String(s.survived + s.noCoverage).padStart(4)} surviving of ${s.total}  ${options.report ? "" : `(${s.minutes.toFixed(1)} min)`}`);
+}
