@@ -62,9 +62,10 @@ export function parseAccounts(text: string | undefined): string[] {
   if (text === undefined) return [];
   const ids = splitList(text);
   if (ids.length === 0) {
-    throw usageError("account-id-invalid", "--accounts is empty", "pass one or more 12-digit account ids: --accounts 111111111111,222222222222");
+    throw usageError("account-id-invalid", "--accounts is empty", "pass one or more 12-digit account ids (or name=id entries): --accounts 111111111111,222222222222");
   }
-  return [...new Set(ids.map((id) => validate.accountId(id, "--accounts")))];
+  // `name=id` entries (what `xaccount accounts --format csv` prints) name the account; the id is used.
+  return [...new Set(ids.map((entry) => validate.accountId(entry.slice(entry.lastIndexOf("=") + 1), "--accounts")))];
 }
 
 export function parseRegions(text: string | undefined): string[] {
