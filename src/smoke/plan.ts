@@ -39,6 +39,8 @@ export interface SmokePlan {
   /** --profile: the source credentials (and region) come from this profile, for these checks and the server. */
   profile?: string | undefined;
   role: RoleSettings;
+  /** How many accounts are worked on at once (--concurrency); the report keeps the order given. */
+  concurrency?: number | undefined;
 }
 
 export interface SmokeOptions {
@@ -49,6 +51,7 @@ export interface SmokeOptions {
   python?: string;
   roleName?: string;
   externalId?: string;
+  concurrency?: number;
 }
 
 // The runtime's defaults: keep these equal to codemods/runtime/_xaccount.py.
@@ -154,7 +157,7 @@ export function buildPlan(options: SmokeOptions, env: NodeJS.ProcessEnv, cwd: st
     if (names.length !== 1) throw usageError("profile-invalid", `--profile ${JSON.stringify(options.profile)}: test takes one profile (the MCP host's credentials)`, "run test once per profile");
     profile = names[0];
   }
-  return { accounts, regions, server, python, profile, role };
+  return { accounts, regions, server, python, profile, role, concurrency: options.concurrency };
 }
 
 function splitList(text: string): string[] {
