@@ -6,6 +6,7 @@ import { processIo, type Io } from "./output.js";
 import { registerCreateRole } from "./commands/create-role.js";
 import { registerTest } from "./commands/test.js";
 import { registerPatch } from "./commands/patch.js";
+import { registerAccounts } from "./commands/accounts.js";
 
 export function buildProgram(io: Io): Command {
   const program = new Command();
@@ -23,6 +24,8 @@ export function buildProgram(io: Io): Command {
         "  $ xaccount patch ecs ./.venv                   # every ECS tool gets account_id and region",
         "  $ xaccount create-role --profile dev,prod      # McpReadOnlyRole in two accounts",
         "  $ xaccount test --accounts 111111111111 --server ecs:./.venv",
+        "  $ xaccount accounts --ou ou-ab12-cdef3456 --format csv   # name=id,... of the OU's accounts",
+        "  $ xaccount test --org --concurrency 32         # every ACTIVE account of the organization",
         "",
         "Every command takes --help. Exit codes: 0 success, 1 a failed check, 2 bad usage or input.",
         "Error codes such as error[server-not-found] are explained in TROUBLESHOOTING.md.",
@@ -35,6 +38,7 @@ export function buildProgram(io: Io): Command {
   registerCreateRole(program, io);
   registerTest(program, io);
   registerPatch(program, io);
+  registerAccounts(program, io);
   return program;
 }
 

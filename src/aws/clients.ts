@@ -38,6 +38,7 @@ interface ClientConfig {
   profile?: string | undefined;
   credentials?: AwsCredentialIdentity | undefined;
   logger?: typeof quietLogger;
+  retryMode?: string;
 }
 
 /**
@@ -50,7 +51,9 @@ export async function sdkClient<C extends { config: { region: () => Promise<stri
 ): Promise<C> {
   quietSdk();
   const make = (region: string | undefined): C =>
-    new Client({ region, profile: target.profile, credentials: target.credentials, logger: quietLogger });
+    // Adaptive retry: on throttling the client also slows its own sending rate (a token bucket shared by
+    // the client's calls), which standard retry's backoff alone does not when many accounts run at once.
+    new Client({ region, profile: target.profile, credentials: target.credentials, logger: quietLogger, retryMode: "adaptive" });
   const client = make(target.region);
   if (target.region) return client;
   try {

@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { usageError } from "../errors.js";
+import { DEFAULT_CONCURRENCY, mapBounded, parseConcurrency } from "../concurrency.js";
 import type { Io } from "../output.js";
 import { roleTemplate } from "../aws/cloudformation.js";
 import { iamClient, type AwsTarget } from "../aws/clients.js";
@@ -35,6 +36,7 @@ interface RawOptions {
   json?: boolean;
   format?: string;
   explain?: boolean;
+  concurrency?: number;
 }
 
 export interface CreateRoleOptions {
@@ -48,6 +50,8 @@ export interface CreateRoleOptions {
   /** `--server ecs:<path>`: derive that set's actions from the installed server. */
   serverPaths: Partial<Record<ServerSet, string>>;
   explain: boolean;
+  /** --concurrency: accounts (profiles) worked on at once. */
+  concurrency: number;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -58,7 +62,7 @@ Examples:
   $ xaccount create-role
   # Let a central account's MCP server host reach this account, with an external id
   $ xaccount create-role --trust-account 111122223333 --external-id mcp-prod
-  # Several accounts in turn, one profile each; exit 1 if any failed
+  # Several accounts, one profile each, up to 16 at once (--concurrency); exit 1 if any failed
   $ xaccount create-role --profile dev,staging,prod --trust-principal arn:aws:iam::111122223333:role/McpHost
   # See the documents, change nothing
   $ xaccount create-role --dry-run --trust-account 111122223333
@@ -91,7 +95,8 @@ export function registerCreateRole(program: Command, io: Io): void {
     .option("--explain", "print each action of the permission sets with the file and line it came from, and what was excluded; no AWS call")
     .option("--role-name <name>", "role name", DEFAULT_ROLE_NAME)
     .option("--tags <k=v,...>", "tags for the role (managed-by=xaccount is always added)")
-    .option("--profile <names>", "AWS profile(s), comma-separated: each account in turn")
+    .option("--profile <names>", "AWS profile(s), comma-separated: one account each, several at once (--concurrency)")
+    .option("--concurrency <n>", "accounts worked on at once with several --profile; output keeps their order", parseConcurrency, DEFAULT_CONCURRENCY)
     .option("--region <region>", "AWS region for the STS and IAM endpoints (IAM is global)")
     .option("--dry-run", "print the trust and permission documents as JSON; write nothing")
     .option("--delete", "delete the role and its policies")
@@ -145,6 +150,7 @@ export function parseCreateRoleOptions(options: RawOptions): CreateRoleOptions {
     format: raw.format === "cloudformation" ? "cloudformation" : undefined,
     serverPaths: choice.paths,
     explain: Boolean(raw.explain),
+    concurrency: raw.concurrency ?? DEFAULT_CONCURRENCY,
   };
 }
 
@@ -196,20 +202,36 @@ export async function runCreateRole(opts: CreateRoleOptions, io: Io): Promise<0 
     return 0;
   }
 
-  const results: AccountResult[] = [];
   const many = opts.profiles.length > 1;
-  for (const [i, profile] of opts.profiles.entries()) {
-    const target: AwsTarget = { profile, region: opts.region };
-    if (many) io.err(`[${i + 1}/${opts.profiles.length}] profile ${profile ?? "(default)"}: working...`);
-    const r = await provisionAccount(target, opts.request, {
-      dryRun: opts.dryRun,
-      delete: opts.delete,
-      // Said before it is done, so a change nobody expected (another caller, a dropped condition) is seen.
-      beforeWrite: opts.json ? undefined : (account, changes) => io.err(`in account ${account}: ${changes.join("; ")}`),
-    });
-    results.push(r);
-    if (many) io.err(`[${i + 1}/${opts.profiles.length}] profile ${profile ?? "(default)"}: ${oneLine(r)}`);
-  }
+  const total = opts.profiles.length;
+  const label = (i: number): string => `[${i + 1}/${total}] profile ${opts.profiles[i] ?? "(default)"}`;
+  const progress = many && io.interactive ? (text: string): void => void process.stderr.write(`\r\x1b[2K${text}`) : undefined;
+  // Up to --concurrency accounts at once; each account's line is printed in the order of --profile.
+  const settled = await mapBounded(
+    opts.profiles,
+    opts.concurrency,
+    (profile, index) =>
+      provisionAccount({ profile, region: opts.region }, opts.request, {
+        dryRun: opts.dryRun,
+        delete: opts.delete,
+        // Said before it is done (not held back for the ordered output), so a change nobody expected
+        // (another caller, a dropped condition) is seen.
+        beforeWrite: opts.json ? undefined : (account, changes) => io.err(`${many ? `${label(index)} ` : ""}in account ${account}: ${changes.join("; ")}`),
+      }),
+    {
+      onSettled: (n) => progress?.(`create-role: ${n}/${total} accounts done`),
+      onInOrder: (i, r) => {
+        progress?.("");
+        if (many && r.ok) io.err(`${label(i)}: ${oneLine(r.value)}`);
+      },
+    },
+  );
+  progress?.("");
+  // provisionAccount reports an account's failure in its result; anything it throws is a bug, reported as one.
+  const results: AccountResult[] = settled.map((r) => {
+    if (!r.ok) throw r.error;
+    return r.value;
+  });
   const failed = results.filter((r) => r.status === "failed");
 
   if (opts.json) {

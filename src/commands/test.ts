@@ -1,6 +1,9 @@
 /** `xaccount test`: options -> plan -> checks -> rendering. */
 import { InvalidArgumentError, type Command } from "commander";
-import { failure } from "../errors.js";
+import { failure, usageError } from "../errors.js";
+import { listOrgAccounts } from "../aws/organizations.js";
+import { DEFAULT_CONCURRENCY, parseConcurrency } from "../concurrency.js";
+import { orgScope } from "./accounts.js";
 import type { Io } from "../output.js";
 import { buildPlan, type SmokeOptions } from "../smoke/plan.js";
 import { formatSummary, progressHooks, toJson } from "../smoke/report.js";
@@ -9,6 +12,8 @@ import { runSmokeTest } from "../smoke/run.js";
 interface TestOptions extends SmokeOptions {
   json?: boolean;
   timeout: number;
+  org?: boolean;
+  ou?: string;
 }
 
 function parseSeconds(text: string): number {
@@ -25,6 +30,8 @@ Examples:
   $ xaccount test --server ecs:./mcp/src/ecs-mcp-server --accounts 111111111111,222222222222
       also start the patched ECS server over MCP stdio and call it in each account
   $ xaccount test --server iac:.venv --python .venv/bin/python --json
+  $ xaccount test --ou ou-ab12-cdef3456 --concurrency 32
+      every ACTIVE account under the OU (listed as the management account: --profile), 32 at a time
   $ xaccount test --profile mcp-host --accounts 111111111111
       as the MCP host's profile (the server started by --server gets AWS_PROFILE too)
 
@@ -40,7 +47,10 @@ export function registerTest(program: Command, io: Io): void {
   program
     .command("test")
     .description("Smoke-test the chain: source identity, AssumeRole per account, read-only calls, and the patched server over MCP")
-    .option("--accounts <ids>", "comma-separated 12-digit account ids (default: the caller's account)")
+    .option("--accounts <ids>", "comma-separated 12-digit account ids or name=id entries (default: the caller's account)")
+    .option("--org", "every ACTIVE account of the organization (as `xaccount accounts --org` lists them)")
+    .option("--ou <ou-id>", "the ACTIVE accounts under this OU, through its child OUs")
+    .option("--concurrency <n>", "accounts worked on at once; the output keeps the order given", parseConcurrency, DEFAULT_CONCURRENCY)
     .option("--regions <regions>", "comma-separated regions for the read-only calls (default: the configured region)")
     .option("--server <kind:path>", "also test a patched server: ecs:<path> or iac:<path>")
     .option("--python <path>", "Python to run the server with (default: the server's own virtualenv, else python3)")
@@ -56,7 +66,20 @@ export function registerTest(program: Command, io: Io): void {
 }
 
 export async function runTestCommand(options: TestOptions, io: Io): Promise<void> {
+  const fromOrg = options.org || options.ou !== undefined;
+  if (fromOrg && options.accounts !== undefined) {
+    throw usageError("options-conflict", "--accounts and --org/--ou both name the accounts to check", "pass one of them");
+  }
+  const scope = fromOrg ? orgScope(options) : undefined;
   const plan = buildPlan(options, process.env, process.cwd());
+  if (scope) {
+    // Listed as the MCP host's credentials (--profile): run as the management or a delegated administrator account.
+    const listed = await listOrgAccounts({ profile: plan.profile }, scope);
+    if (listed.length === 0) {
+      throw failure("org-no-accounts", `${scope.kind === "ou" ? `OU ${scope.id}` : "the organization"} has no ACTIVE account to check`, "check the OU id with `xaccount accounts --ou <id>`");
+    }
+    plan.accounts = listed.map((a) => a.id);
+  }
   const progress = progressHooks(io, Boolean(options.json), (s) => process.stderr.write(s));
   let report;
   try {

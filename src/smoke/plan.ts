@@ -39,6 +39,8 @@ export interface SmokePlan {
   /** --profile: the source credentials (and region) come from this profile, for these checks and the server. */
   profile?: string | undefined;
   role: RoleSettings;
+  /** How many accounts are worked on at once (--concurrency); the report keeps the order given. */
+  concurrency?: number | undefined;
 }
 
 export interface SmokeOptions {
@@ -49,6 +51,7 @@ export interface SmokeOptions {
   python?: string;
   roleName?: string;
   externalId?: string;
+  concurrency?: number;
 }
 
 // The runtime's defaults: keep these equal to codemods/runtime/_xaccount.py.
@@ -62,9 +65,10 @@ export function parseAccounts(text: string | undefined): string[] {
   if (text === undefined) return [];
   const ids = splitList(text);
   if (ids.length === 0) {
-    throw usageError("account-id-invalid", "--accounts is empty", "pass one or more 12-digit account ids: --accounts 111111111111,222222222222");
+    throw usageError("account-id-invalid", "--accounts is empty", "pass one or more 12-digit account ids (or name=id entries): --accounts 111111111111,222222222222");
   }
-  return [...new Set(ids.map((id) => validate.accountId(id, "--accounts")))];
+  // `name=id` entries (what `xaccount accounts --format csv` prints) name the account; the id is used.
+  return [...new Set(ids.map((entry) => validate.accountId(entry.slice(entry.lastIndexOf("=") + 1), "--accounts")))];
 }
 
 export function parseRegions(text: string | undefined): string[] {
@@ -153,7 +157,7 @@ export function buildPlan(options: SmokeOptions, env: NodeJS.ProcessEnv, cwd: st
     if (names.length !== 1) throw usageError("profile-invalid", `--profile ${JSON.stringify(options.profile)}: test takes one profile (the MCP host's credentials)`, "run test once per profile");
     profile = names[0];
   }
-  return { accounts, regions, server, python, profile, role };
+  return { accounts, regions, server, python, profile, role, concurrency: options.concurrency };
 }
 
 function splitList(text: string): string[] {

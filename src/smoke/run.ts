@@ -8,6 +8,7 @@ import { configuredRegion, type StackSummary } from "../aws/readonly.js";
 import type { AssumedRole } from "../aws/sts.js";
 import { checkAssumeRole, checkIdentity, checkListClusters, checkListStacks, skipped, type CheckResult } from "./checks.js";
 import type { SmokePlan } from "./plan.js";
+import { DEFAULT_CONCURRENCY, mapBounded, type Settled } from "../concurrency.js";
 import { runServerChecks, callName, type AccountFacts, type CheckHooks } from "./server.js";
 
 export interface SmokeReport {
@@ -52,37 +53,54 @@ export async function runSmokeTest(plan: SmokePlan, ctx: RunContext, hooks: Chec
     add(skipped(name, "the caller's account is unknown (check 1 failed) and --accounts was not given"));
   }
 
-  const assumed = new Map<string, AssumedRole>();
-  for (const accountId of accounts) {
-    const name = `assume role in ${accountId}`;
-    hooks.start(name);
-    const r = await checkAssumeRole(accountId, plan.role, home, caller, plan.profile);
-    add(r.result);
-    if (r.value) assumed.set(accountId, r.value);
-  }
+  // Each phase works on up to `concurrency` accounts at once and reports them in the order given, so the
+  // report (and each check's semantics) is the same as one account after the other, only sooner.
+  const concurrency = plan.concurrency ?? DEFAULT_CONCURRENCY;
+  const inOrder = <T>(phase: string, work: (accountId: string) => Promise<{ results: CheckResult[]; value: T }>): Promise<Array<Settled<{ results: CheckResult[]; value: T }>>> => {
+    hooks.start(`${phase}: 0/${accounts.length} accounts`);
+    return mapBounded(accounts, concurrency, work, {
+      onInOrder: (_i, r) => {
+        // A check never throws (its failure is its result); a bug that did would be reported as one.
+        if (r.ok) for (const result of r.value.results) add(result);
+        else throw r.error;
+      },
+      // A progress line only: hooks draw it on a terminal and nothing otherwise.
+      onSettled: (n, total) => {
+        if (n < total) hooks.start(`${phase}: ${n}/${total} accounts`);
+      },
+    });
+  };
 
-  const facts: AccountFacts[] = [];
-  for (const accountId of accounts) {
+  const assumed = new Map<string, AssumedRole>();
+  await inOrder("assume role", async (accountId) => {
+    const r = await checkAssumeRole(accountId, plan.role, home, caller, plan.profile);
+    if (r.value) assumed.set(accountId, r.value);
+    return { results: [r.result], value: undefined };
+  });
+
+  const perAccount = await inOrder("read-only calls", async (accountId) => {
     const role = assumed.get(accountId);
+    const results: CheckResult[] = [];
+    let fact: AccountFacts | undefined;
     for (const region of regions) {
       let clusters: string[] | undefined;
       let stacks: StackSummary[] | undefined;
       if (!role) {
-        add(skipped(`ecs:ListClusters in ${accountId} ${region}`, `the role in ${accountId} could not be assumed`));
-        add(skipped(`cloudformation:ListStacks in ${accountId} ${region}`, `the role in ${accountId} could not be assumed`));
+        results.push(skipped(`ecs:ListClusters in ${accountId} ${region}`, `the role in ${accountId} could not be assumed`));
+        results.push(skipped(`cloudformation:ListStacks in ${accountId} ${region}`, `the role in ${accountId} could not be assumed`));
       } else {
-        hooks.start(`ecs:ListClusters in ${accountId} ${region}`);
         const c = await checkListClusters(accountId, region, role);
-        add(c.result);
+        results.push(c.result);
         clusters = c.value;
-        hooks.start(`cloudformation:ListStacks in ${accountId} ${region}`);
         const s = await checkListStacks(accountId, region, role);
-        add(s.result);
+        results.push(s.result);
         stacks = s.value;
       }
-      if (region === home) facts.push({ accountId, region, clusters, stacks });
+      if (region === home) fact = { accountId, region, clusters, stacks };
     }
-  }
+    return { results, value: fact };
+  });
+  const facts: AccountFacts[] = perAccount.flatMap((r) => (r.ok && r.value.value ? [r.value.value] : []));
 
   if (plan.server) {
     if (accounts.length === 0) {
