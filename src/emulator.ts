@@ -16,7 +16,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import { rmSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -94,8 +94,12 @@ export async function startMoto(python: string, options: MotoOptions = {}): Prom
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const recording = path.join(tmpdir(), `xaccount-moto-${process.pid}-${port}.jsonl`);
+  // moto's log goes to a file, not a pipe: a pipe is drained only while this process's event loop runs, so
+  // a caller blocked in spawnSync (a CLI run next to the emulator) would let it fill and freeze moto.
+  const logFile = path.join(tmpdir(), `xaccount-moto-${process.pid}-${port}.log`);
+  const logFd = openSync(logFile, "w");
   const child: ChildProcess = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "ignore", logFd],
     // Recording on (tests count requests at the emulator), into a file of this server's own rather
     // than ./moto_recording, which every server would share and leave behind.
     env: {
@@ -106,10 +110,14 @@ export async function startMoto(python: string, options: MotoOptions = {}): Prom
       ...options.env,
     },
   });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
+  closeSync(logFd); // the child has its own handle
+  const logTail = (): string => {
+    try {
+      return readFileSync(logFile, "utf8").slice(-4000);
+    } catch {
+      return "";
+    }
+  };
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       await new Promise<void>((resolve) => {
@@ -119,10 +127,11 @@ export async function startMoto(python: string, options: MotoOptions = {}): Prom
       });
     }
     rmSync(recording, { force: true });
+    rmSync(logFile, { force: true });
   };
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto server exited early:\n${stderr}`);
+    if (child.exitCode !== null) throw new Error(`moto server exited early:\n${logTail()}`);
     try {
       const res = await fetch(`${endpoint}/moto-api/`);
       if (res.ok) break;
@@ -131,7 +140,7 @@ export async function startMoto(python: string, options: MotoOptions = {}): Prom
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`moto server did not answer on ${endpoint} within 30 s:\n${stderr}`);
+      throw new Error(`moto server did not answer on ${endpoint} within 30 s:\n${logTail()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
