@@ -8,7 +8,6 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import os from "node:os";
@@ -22,10 +21,9 @@ import {
   MoveAccountCommand,
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
-import { PACKAGE_ROOT } from "../src/version.js";
 import { ADMIN, MOTO_DEFAULT_ACCOUNT, startMoto, type Identity, type Moto } from "./helpers/moto.js";
+import { xaccount } from "./helpers/cli.js";
 
-const BIN = path.join(PACKAGE_ROOT, "bin", "xaccount.js");
 const OUTSIDER = "111111111111";
 
 let moto: Moto;
@@ -41,24 +39,6 @@ let ouDev: string;
 let ouTeam: string;
 let ouProd: string;
 let root: string;
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function xaccount(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 before(async () => {
   moto = await startMoto();

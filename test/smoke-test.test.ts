@@ -8,15 +8,14 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { PACKAGE_ROOT } from "../src/version.js";
 import { ADMIN, MOTO_DEFAULT_ACCOUNT, startMoto, testPython, type Identity, type Moto } from "./helpers/moto.js";
+import { xaccount } from "./helpers/cli.js";
 
-const BIN = path.join(PACKAGE_ROOT, "bin", "xaccount.js");
 const FIXTURE = path.join(PACKAGE_ROOT, "fixtures", "smoke-ecs");
 const A = "111111111111";
 const B = "222222222222";
@@ -31,27 +30,6 @@ let work: string;
 let host: Identity;
 /** Administrators of each account, by account id. */
 const admins = new Map<string, Identity>();
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function xaccount(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, ...env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 /** The role, made by `xaccount create-role` as the account's administrator, trusting the MCP host. */
 async function createRole(account: string, ...extra: string[]): Promise<void> {
