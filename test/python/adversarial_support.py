@@ -12,13 +12,13 @@ import itertools
 import json
 import threading
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from typing import Any, Callable, Iterator, Optional
 
 import pytest
 
 from conftest import MotoServer
+from http_stub import LoopbackServer, QuietHandler, sts_error
 from runtime_support import DEFAULT_ACCOUNT
 
 _counter = itertools.count()
@@ -72,18 +72,13 @@ class StsFront:
         front = self
         target = moto.endpoint.removeprefix("http://")
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 refusal = front._refusal(str(self.headers.get("Authorization", "")), body.decode(errors="replace"))
                 if refusal is not None:
                     front.refused += 1
-                    code, message = refusal
-                    self._answer(403, {"Content-Type": "text/xml"}, (
-                        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'
-                        f"<Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
-                        "</Error><RequestId>r-1</RequestId></ErrorResponse>"
-                    ).encode())
+                    self.reply(403, sts_error(*refusal), {"Content-Type": "text/xml"})
                     return
                 self._forward("POST", body)
 
@@ -96,24 +91,12 @@ class StsFront:
                 conn.request(method, self.path, body=body, headers=headers)
                 res = conn.getresponse()
                 data = res.read()
-                self._answer(res.status, {k: v for k, v in res.getheaders()
-                                          if k.lower() not in ("transfer-encoding", "content-length", "connection")}, data)
+                self.reply(res.status, data, {k: v for k, v in res.getheaders()
+                                              if k.lower() not in ("transfer-encoding", "content-length", "connection")})
                 conn.close()
 
-            def _answer(self, status: int, headers: dict[str, str], data: bytes) -> None:
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.http = LoopbackServer(Handler)
+        self.endpoint = self.http.endpoint
 
     def _refusal(self, authorization: str, body: str) -> Optional[tuple[str, str]]:
         if "Action=AssumeRole" not in body:
@@ -126,8 +109,7 @@ class StsFront:
         return None
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
 
 @pytest.fixture
@@ -152,7 +134,7 @@ class S3ExpressFront:
         self.objects: dict[str, str] = {}  # object key -> the signing key id behind its session
         front = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 auth = str(self.headers.get("Authorization", ""))
                 key_id = auth.split("Credential=", 1)[1].split("/")[0] if "Credential=" in auth else ""
@@ -167,18 +149,10 @@ class S3ExpressFront:
                 else:
                     front.objects[self.path.rsplit("/", 1)[-1]] = key_id.removeprefix("session-")
                     body = b"content"
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.reply(200, body)
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.http = LoopbackServer(Handler)
+        self.endpoint = self.http.endpoint
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()

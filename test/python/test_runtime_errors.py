@@ -10,8 +10,6 @@ parsing, the fetcher) still runs.
 from __future__ import annotations
 
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from typing import Any, Iterator, Optional
 
@@ -19,6 +17,7 @@ import boto3
 import pytest
 
 from conftest import MotoServer, start_moto, stop_moto
+from http_stub import LoopbackServer, QuietHandler, sts_error
 from runtime_support import ACCOUNT_A, recorded_moto, xa  # noqa: F401
 
 SECRET_KEY = "SeCrEtKeY0123456789abcdefSECRET"
@@ -118,27 +117,14 @@ class StubSts:
         self.requests = 0
         stub = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 stub.requests += 1
-                body = (
-                    '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'
-                    f"<Type>Sender</Type><Code>{stub.code}</Code><Message>{stub.message}</Message>"
-                    "</Error><RequestId>r-1</RequestId></ErrorResponse>"
-                ).encode()
-                self.send_response(stub.status)
-                self.send_header("Content-Type", "text/xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.reply(stub.status, sts_error(stub.code, stub.message), {"Content-Type": "text/xml"})
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.http = LoopbackServer(Handler)
+        self.endpoint = self.http.endpoint
 
 
 @pytest.fixture
@@ -150,8 +136,7 @@ def stub_sts(xa: ModuleType, monkeypatch: pytest.MonkeyPatch) -> Iterator[StubSt
     try:
         yield stub
     finally:
-        stub.server.shutdown()
-        stub.server.server_close()
+        stub.http.close()
 
 
 @pytest.mark.parametrize(
