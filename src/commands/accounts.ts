@@ -4,6 +4,7 @@ import { failure, usageError } from "../errors.js";
 import type { Io } from "../output.js";
 import { listOrgAccounts, ouId, type OrgAccount, type OrgScope } from "../aws/organizations.js";
 import * as validate from "../aws/validate.js";
+import { listName } from "../accounts-list.js";
 
 interface AccountsOptions {
   ou?: string;
@@ -72,10 +73,8 @@ export async function runAccountsCommand(options: AccountsOptions, io: Io): Prom
   io.out(formatAccounts(accounts, options.json ? "json" : options.format ?? "table"));
 }
 
-/** A name as one entry of a `name=id,...` list: nothing that would split it. */
-export function listName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]/g, "-") || "-";
-}
+// Moved to src/accounts-list.ts with the parser of the lists it makes; re-exported for old importers.
+export { listName } from "../accounts-list.js";
 
 export function formatAccounts(accounts: readonly OrgAccount[], format: "table" | "env" | "csv" | "json"): string {
   switch (format) {

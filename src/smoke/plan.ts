@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { expandHome } from "../codemod/locate.js";
 import { usageError } from "../errors.js";
+import { accountIds, parseAccountList } from "../accounts-list.js";
 import { DEFAULT_ROLE_NAME } from "../aws/sts.js";
 import * as validate from "../aws/validate.js";
 
@@ -61,14 +62,9 @@ const DEFAULT_DURATION_SECONDS = 3600;
 // The runtime's rule for the region argument a tool call gets (stricter than create-role's --region).
 const REGION = /^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$/;
 
+/** The ids of an `--accounts` list (ids or name=id entries; see src/accounts-list.ts), in order. */
 export function parseAccounts(text: string | undefined): string[] {
-  if (text === undefined) return [];
-  const ids = splitList(text);
-  if (ids.length === 0) {
-    throw usageError("account-id-invalid", "--accounts is empty", "pass one or more 12-digit account ids (or name=id entries): --accounts 111111111111,222222222222");
-  }
-  // `name=id` entries (what `xaccount accounts --format csv` prints) name the account; the id is used.
-  return [...new Set(ids.map((entry) => validate.accountId(entry.slice(entry.lastIndexOf("=") + 1), "--accounts")))];
+  return accountIds(parseAccountList(text, "--accounts"));
 }
 
 export function parseRegions(text: string | undefined): string[] {
