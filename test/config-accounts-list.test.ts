@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { formatAccountList, listName, parseAccountList } from "../src/accounts-list.js";
-import { parseAccounts } from "../src/smoke/plan.js";
+import { parseAccounts, roleSettings } from "../src/smoke/plan.js";
 import { listName as oldListName } from "../src/commands/accounts.js";
 import { codeOf } from "./helpers/errors.js";
 
@@ -44,4 +44,15 @@ test("the old entry points still work: test's parseAccounts gives ids, accounts'
     const entry = `${listName(name)}=111111111111`;
     assert.deepEqual(parseAccountList(entry), [{ id: "111111111111", name: listName(name) }], JSON.stringify(name));
   }
+});
+
+test("xaccount test reads XACCOUNT_ACCOUNTS as the runtime does: the ids are the allowlist; disagreeing with XACCOUNT_ALLOWED_ACCOUNTS is refused", () => {
+  assert.deepEqual(roleSettings({}, { XACCOUNT_ACCOUNTS: "prod=111111111111,dev=222222222222" }).allowedAccounts, ["111111111111", "222222222222"]);
+  assert.deepEqual(
+    roleSettings({}, { XACCOUNT_ACCOUNTS: "prod=111111111111,dev=222222222222", XACCOUNT_ALLOWED_ACCOUNTS: "222222222222 111111111111" }).allowedAccounts,
+    ["111111111111", "222222222222"],
+  );
+  assert.equal(codeOf(() => roleSettings({}, { XACCOUNT_ACCOUNTS: "prod=111111111111", XACCOUNT_ALLOWED_ACCOUNTS: "111111111111,222222222222" })), "allowed-accounts-invalid/2");
+  assert.equal(codeOf(() => roleSettings({}, { XACCOUNT_ACCOUNTS: "prod=111111111111,prod=222222222222" })), "account-name-invalid/2");
+  assert.equal(codeOf(() => roleSettings({}, { XACCOUNT_ACCOUNTS: "" })), "account-id-invalid/2");
 });

@@ -18,8 +18,10 @@ the function FastMCP registers is the wrapper):
     async def tool(api_operation: str, account_id: AccountId = None, region: Region = None): ...
 
 `use_account(account_id, region)` is the same activation as a context manager. Configuration:
-XACCOUNT_ROLE_NAME, XACCOUNT_EXTERNAL_ID, XACCOUNT_ALLOWED_ACCOUNTS, XACCOUNT_SESSION_NAME,
-XACCOUNT_DURATION_SECONDS, XACCOUNT_CACHE_SIZE, read at the first call with an account.
+XACCOUNT_ROLE_NAME, XACCOUNT_EXTERNAL_ID, XACCOUNT_ALLOWED_ACCOUNTS, XACCOUNT_ACCOUNTS,
+XACCOUNT_SESSION_NAME, XACCOUNT_DURATION_SECONDS, XACCOUNT_CACHE_SIZE, read at the first call with an
+account. XACCOUNT_ACCOUNTS (`prod=111111111111,dev=222222222222`) is the allowlist with names: the
+names are also read at import, into the account_id description of every tool's schema.
 
 The contract: fail closed. During a call with `account_id`, every AWS request made by work the call
 starts is signed with that account's credentials or fails; it never falls back to the server's own,
@@ -143,17 +145,29 @@ def _preview(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def check_account_id(value: object, allowed: Optional[frozenset[str]] = None) -> str:
+def check_account_id(
+    value: object,
+    allowed: Optional[frozenset[str]] = None,
+    names: typing.Mapping[str, str] = {},
+) -> str:
+    """`names` (name -> id, from XACCOUNT_ACCOUNTS) only improves the message: a name is never
+    accepted in place of the id, so what the model sends is always what runs."""
     if not isinstance(value, str) or not _ACCOUNT_ID.fullmatch(value):
+        named = names.get(value) if isinstance(value, str) else None
+        hint = (
+            f"{_preview(value)} is the name of account {named}: pass account_id {named}."
+            if named is not None
+            else "Pass the bare account number, e.g. 123456789012, not an ARN or alias."
+        )
         raise CrossAccountError(
             "account-id-invalid",
-            f"account_id must be exactly 12 digits (0-9), got {_preview(value)}. "
-            "Pass the bare account number, e.g. 123456789012, not an ARN or alias.",
+            f"account_id must be exactly 12 digits (0-9), got {_preview(value)}. {hint}",
         )
     if allowed is not None and value not in allowed:
         raise CrossAccountError(
             "account-not-allowed",
-            f"account {value} is not in XACCOUNT_ALLOWED_ACCOUNTS for this server. "
+            f"account {value} is not in the allowlist of this server (XACCOUNT_ACCOUNTS or "
+            "XACCOUNT_ALLOWED_ACCOUNTS). "
             "Use one of the allowed accounts, or ask whoever runs the server to add it.",
         )
     return value
@@ -193,12 +207,49 @@ class Settings(typing.NamedTuple):
     session_name: str
     duration_seconds: int
     cache_size: int = 10_000
+    # name -> id, from XACCOUNT_ACCOUNTS; for messages only (ids are the only accepted values).
+    account_names: typing.Mapping[str, str] = {}
 
 
 def _config_error(message: str) -> CrossAccountError:
     return CrossAccountError(
         "config-invalid", message + " Fix the variable in the MCP client's server configuration."
     )
+
+
+_ACCOUNT_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def parse_account_list(raw: str, variable: str = "XACCOUNT_ACCOUNTS") -> list[tuple[str, Optional[str]]]:
+    """`name=id,...` (a bare id is an entry without a name) -> [(id, name)], in order, exact repeats
+    once. The rules of xaccount's src/accounts-list.ts, which makes these lists: keep them equal.
+    Anything doubtful is refused (config-invalid): the list is an allowlist."""
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    if not items:
+        raise _config_error(
+            f"{variable} is set but names no account. List name=id entries "
+            "(prod=111111111111,dev=222222222222), or remove the variable."
+        )
+    entries: dict[str, Optional[str]] = {}
+    id_of_name: dict[str, str] = {}
+    for item in items:
+        name, eq, account = item.rpartition("=")
+        if not _ACCOUNT_ID.fullmatch(account):
+            raise _config_error(f"{variable} has {_preview(item)}, whose account id is not 12 digits.")
+        if not eq:
+            entries.setdefault(account, None)
+            continue
+        if not _ACCOUNT_NAME.fullmatch(name) or _ACCOUNT_ID.fullmatch(name):
+            raise _config_error(
+                f"{variable} has the account name {_preview(name)}: names are 1-64 of ASCII letters, "
+                "digits, '.', '_' and '-', and not 12 digits."
+            )
+        if id_of_name.setdefault(name, account) != account:
+            raise _config_error(f"{variable} names two accounts {_preview(name)}: give each its own name.")
+        if entries.get(account) not in (None, name):
+            raise _config_error(f"{variable} gives account {account} two names: give it one.")
+        entries[account] = name
+    return list(entries.items())
 
 
 def parse_settings(env: typing.Mapping[str, str]) -> Settings:
@@ -231,6 +282,21 @@ def parse_settings(env: typing.Mapping[str, str]) -> Settings:
                 f"XACCOUNT_ALLOWED_ACCOUNTS has {_preview(bad[0])}, which is not a 12-digit account id."
             )
         allowed = frozenset(raw_allowed)
+    names: dict[str, str] = {}
+    if "XACCOUNT_ACCOUNTS" in env:
+        listed = parse_account_list(env["XACCOUNT_ACCOUNTS"])
+        ids = frozenset(account for account, _ in listed)
+        if allowed is not None and allowed != ids:
+            # Two allowlists that disagree: whichever we picked, an account someone meant to shut
+            # out (or let in) would be treated otherwise. Refuse until they agree or one is removed.
+            only = sorted(allowed ^ ids)
+            raise _config_error(
+                "XACCOUNT_ACCOUNTS and XACCOUNT_ALLOWED_ACCOUNTS are both set and list different "
+                f"accounts ({', '.join(only[:3])}{' ...' if len(only) > 3 else ''} in only one). Keep "
+                "XACCOUNT_ACCOUNTS (the allowlist with names) and remove XACCOUNT_ALLOWED_ACCOUNTS."
+            )
+        allowed = ids
+        names = {name: account for account, name in listed if name is not None}
     session_name = sanitize_session_name(env.get("XACCOUNT_SESSION_NAME") or DEFAULT_SESSION_NAME)
     raw_duration = env.get("XACCOUNT_DURATION_SECONDS") or str(DEFAULT_DURATION_SECONDS)
     if not raw_duration.isascii() or not raw_duration.isdigit() or not (
@@ -246,7 +312,9 @@ def parse_settings(env: typing.Mapping[str, str]) -> Settings:
             f"XACCOUNT_CACHE_SIZE must be a whole number of accounts from 1 to {MAX_CACHE_SIZE}, "
             f"got {_preview(raw_cache)}."
         )
-    return Settings(role_name, external_id, allowed, session_name, int(raw_duration), int(raw_cache))
+    return Settings(
+        role_name, external_id, allowed, session_name, int(raw_duration), int(raw_cache), names
+    )
 
 
 _settings_cache: Optional[Settings] = None
@@ -1271,7 +1339,7 @@ def _activation_for(account_id: object, region: object, sts_region: object = Non
             outer.account_id if outer else None, call_region, outer.credentials if outer else None
         )
     settings = current_settings()
-    checked = check_account_id(account_id, settings.allowed_accounts)
+    checked = check_account_id(account_id, settings.allowed_accounts, settings.account_names)
     hint = check_region(sts_region) if sts_region else None
     endpoint_region = call_region or hint or _source.default_region() or "us-east-1"
     botocore._xaccount_used = True
@@ -1521,14 +1589,39 @@ def cross_account(fn: F) -> F:
 # The pattern is in the JSON schema (the model sees what to send) but pydantic does not enforce it:
 # the runtime checks every value itself, so a bad one gets the runtime's coded one-line message
 # (account-id-invalid, region-invalid) rather than pydantic's "String should match pattern".
+_ACCOUNT_ID_DESCRIPTION = (
+    "AWS account ID (12 digits) to run this call in, through the role the xaccount setup "
+    "created there. Omit to use the server's own account."
+)
+
+
+def account_id_description(env: typing.Mapping[str, str]) -> str:
+    """The account_id description a model reads: with XACCOUNT_ACCOUNTS, the accounts by name, so a
+    question about "prod" becomes prod's id. Read once, at import (the schema is built then); a bad
+    list is not trusted here either: the description says calls are refused, and every call with an
+    account_id is refused with config-invalid by parse_settings, as for any bad variable."""
+    if "XACCOUNT_ACCOUNTS" in env:
+        try:
+            listed = parse_account_list(env["XACCOUNT_ACCOUNTS"])
+        except CrossAccountError:
+            return (
+                _ACCOUNT_ID_DESCRIPTION + " This server's XACCOUNT_ACCOUNTS is invalid: calls with an "
+                "account_id are refused until it is fixed."
+            )
+        accounts = "; ".join(f"{name} = {account}" if name else account for account, name in listed)
+        return (
+            _ACCOUNT_ID_DESCRIPTION + f" Allowed accounts (name = id): {accounts}. Send the 12-digit "
+            "id of the account asked for, never its name."
+        )
+    allowed = env.get("XACCOUNT_ALLOWED_ACCOUNTS", "").replace(",", " ").split()
+    if allowed and all(_ACCOUNT_ID.fullmatch(a) for a in allowed):
+        return _ACCOUNT_ID_DESCRIPTION + f" Allowed accounts: {', '.join(dict.fromkeys(allowed))}."
+    return _ACCOUNT_ID_DESCRIPTION
+
+
 AccountId = Annotated[
     Optional[Annotated[str, WithJsonSchema({"type": "string", "pattern": ACCOUNT_ID_PATTERN})]],
-    Field(
-        description=(
-            "AWS account ID (12 digits) to run this call in, through the role the xaccount setup "
-            "created there. Omit to use the server's own account."
-        ),
-    ),
+    Field(description=account_id_description(os.environ)),
 ]
 
 Region = Annotated[

@@ -117,12 +117,22 @@ export function roleSettings(options: SmokeOptions, env: NodeJS.ProcessEnv): Rol
   if (badAllowed !== undefined) {
     throw usageError("allowed-accounts-invalid", `XACCOUNT_ALLOWED_ACCOUNTS has ${JSON.stringify(badAllowed)}, which is not a 12-digit account id`, "list 12-digit account ids separated by commas or spaces, or unset it");
   }
+  // XACCOUNT_ACCOUNTS (name=id,...) is the allowlist with names; like the runtime, refuse it when
+  // XACCOUNT_ALLOWED_ACCOUNTS is also set and lists other accounts.
+  let allowedAccounts = allowed.length > 0 ? allowed : undefined;
+  if (env.XACCOUNT_ACCOUNTS !== undefined) {
+    const named = accountIds(parseAccountList(env.XACCOUNT_ACCOUNTS, "XACCOUNT_ACCOUNTS"));
+    if (allowedAccounts !== undefined && (new Set(allowedAccounts).size !== named.length || !named.every((id) => allowedAccounts!.includes(id)))) {
+      throw usageError("allowed-accounts-invalid", "XACCOUNT_ACCOUNTS and XACCOUNT_ALLOWED_ACCOUNTS are both set and list different accounts", "keep XACCOUNT_ACCOUNTS (the allowlist with names) and unset XACCOUNT_ALLOWED_ACCOUNTS");
+    }
+    allowedAccounts = named;
+  }
   return {
     roleName,
     externalId,
     sessionName: sanitizeSessionName(env.XACCOUNT_SESSION_NAME),
     durationSeconds,
-    allowedAccounts: allowed.length > 0 ? allowed : undefined,
+    allowedAccounts,
   };
 }
 
