@@ -62,7 +62,7 @@ const hasControl = (text: string): boolean => [...text].some((ch) => ch.charCode
 /** The entry's default name: the server's distribution, marked as the xaccount one. */
 export function defaultEntryName(server: string): string {
   const base = server.replace(/@.*$/, "");
-  const distribution = (PROFILES as Record<string, { distribution: string } | undefined>)[base]?.distribution ?? base;
+  const distribution = Object.hasOwn(PROFILES, base) ? PROFILES[base]!.distribution : base;
   return `${distribution}-xaccount`;
 }
 
@@ -88,10 +88,14 @@ export async function runConfig(client: string, server: string, options: ConfigO
     );
   }
   const entry = runEntry(server, settings, command, info.stdioType);
-  for (const note of entryNotes(settings, "run")) io.err(`xaccount: note: ${note}`);
+  // Said once the rest of the input is known good, so a refusal is the last thing on stderr.
+  const notes = (): void => {
+    for (const note of entryNotes(settings, "run")) io.err(`xaccount: note: ${note}`);
+  };
 
   if (options.print) {
     io.out(JSON.stringify({ [info.serversKey]: { [name]: entry } }, null, 2));
+    notes();
     return;
   }
   const file = options.configFile ?? configPath(info.id, options.scope ?? "user", { platform: process.platform, env, home: os.homedir(), cwd: process.cwd() });
@@ -111,10 +115,12 @@ export async function runConfig(client: string, server: string, options: ConfigO
       else if (line.startsWith("@@")) io.out(io.c.cyan(line));
       else io.out(line);
     }
+    notes();
     io.err(`xaccount: dry run, nothing written; without --dry-run this ${merged.added ? "adds" : "updates"} "${name}" in ${file}`);
     return;
   }
   const written = writeConfig(file, merged.text);
+  notes();
   io.out(`${io.c.green("✓")} ${merged.added ? "Added" : "Updated"} "${name}" in ${written.path}${written.backup ? ` (the old file is kept as ${written.backup})` : ""}`);
   io.out(`  Restart ${info.title} (or reload its MCP servers) to start it; the first start installs the server.`);
 }

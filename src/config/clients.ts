@@ -47,7 +47,8 @@ export interface Place {
 }
 
 export function clientInfo(name: string): ClientInfo {
-  const info = (CLIENT_INFO as Record<string, ClientInfo | undefined>)[name];
+  // Own keys only: "__proto__" or "constructor" must not find Object's.
+  const info = (CLIENTS as readonly string[]).includes(name) ? CLIENT_INFO[name as ClientId] : undefined;
   if (!info) {
     throw usageError("config-client-unknown", `${JSON.stringify(name)} is not a client xaccount configures`, `use one of: ${CLIENTS.join(", ")} (or --print, or --config-file PATH with the client whose format the file has)`);
   }
