@@ -10,10 +10,12 @@ import { RUNTIME_FILE } from "../codemod/contract.js";
 import { patchCommand, shellQuote } from "../codemod/shell.js";
 import { failure, usageError } from "../errors.js";
 import type { Io } from "../output.js";
+import { addEntryOptions, entryNotes, entrySettings, pythonEntry, type EntryOptions, type EntrySettings } from "../config/entry.js";
+import { formatAccountList } from "../accounts-list.js";
 
 type Engine = typeof import("../codemod/index.js");
 
-interface PatchOptions {
+interface PatchOptions extends EntryOptions {
   dryRun?: boolean;
   diff?: boolean;
   check?: boolean;
@@ -32,7 +34,7 @@ Examples:
 `;
 
 export function registerPatch(program: Command, io: Io): void {
-  program
+  const cmd = program
     .command("patch")
     .description(
       "Patch an MCP server so every tool takes account_id (ECS: also region) and runs in that account.\n" +
@@ -51,6 +53,8 @@ export function registerPatch(program: Command, io: Io): void {
     .action(async (server: string, target: string, opts: PatchOptions) => {
       await runPatch(server, target, opts, io);
     });
+  // The settings of the MCP client entry printed after a patch (same flags as `xaccount config`).
+  addEntryOptions(cmd);
 }
 
 export async function runPatch(server: string, target: string, opts: PatchOptions, io: Io): Promise<void> {
@@ -62,6 +66,8 @@ export async function runPatch(server: string, target: string, opts: PatchOption
   }
   if (opts.force && opts.check) throw usageError("bad-option", "--force does not apply to --check", "drop --force: --check only reads");
   const profile = getProfile(server);
+  // Checked before anything is written: a bad --accounts is refused with nothing patched.
+  const entry: EntrySettings = opts.check || opts.revert ? { accounts: [] } : entrySettings(opts, process.env);
   // The engine is loaded only when this command runs, so other commands start without it.
   const engine: Engine = await import("../codemod/index.js");
   const located = engine.locateServer(profile, target);
@@ -83,13 +89,13 @@ export async function runPatch(server: string, target: string, opts: PatchOption
       `xaccount: warning[runtime-modified]: ${write ? "replaced" : "would replace"} the modified ${RUNTIME_FILE} in ${located.packageDir} with this xaccount's runtime (--force)`,
     );
   }
-  if (opts.json) io.out(JSON.stringify(patchJson(plan, write), null, 2));
+  if (opts.json) io.out(JSON.stringify(patchJson(plan, write, entry), null, 2));
   else if (opts.diff) {
     // stdout carries the diff alone (empty when there is nothing to change), so it can be piped to
     // `patch` or `git apply`; the report goes to stderr.
     await printDiff(plan, io);
-    printReport(plan, write, { ...io, out: io.err, c: io.cErr });
-  } else printReport(plan, write, io);
+    printReport(plan, write, { ...io, out: io.err, c: io.cErr }, entry);
+  } else printReport(plan, write, io, entry);
 }
 
 function recoveryLine(r: Recovery, located: LocatedServer, opts: PatchOptions): string {
@@ -176,29 +182,25 @@ function countLine(plan: PatchPlan): string {
   return `${patched} tool(s) patched${skipped ? `, ${skipped} skipped` : ""}`;
 }
 
-/** The runtime's settings, the same for every server, as a starting point for the MCP client configuration. */
-const CLIENT_ENV: Readonly<Record<string, string>> = {
-  AWS_REGION: "us-east-1",
-  XACCOUNT_ROLE_NAME: "McpReadOnlyRole",
-  XACCOUNT_ALLOWED_ACCOUNTS: "111111111111,222222222222",
-  FASTMCP_LOG_LEVEL: "ERROR",
-};
-
-export function nextSteps(plan: PatchPlan): { start: string; mcpServers: Record<string, unknown> } {
+/**
+ * How to start the patched tree, and its MCP client entry: this tree's python -m the entry module, with the
+ * settings the user gave (flags, else their environment) and nothing made up: what was not given is left out.
+ */
+export function nextSteps(plan: PatchPlan, settings: EntrySettings = { accounts: [] }): { start: string; mcpServers: Record<string, unknown>; notes: string[] } {
   const { located, profile } = plan;
   const python = located.venvPython ?? "python3";
-  const env: Record<string, string> = located.venvPython ? {} : { PYTHONPATH: located.importRoot };
-  Object.assign(env, CLIENT_ENV);
+  const extraEnv: Record<string, string> = located.venvPython ? {} : { PYTHONPATH: located.importRoot };
   const start = located.venvPython
     ? `${shellQuote(python)} -m ${profile.entryModule}`
     : `cd ${shellQuote(located.importRoot)} && ${shellQuote(python)} -m ${profile.entryModule}`;
   return {
     start,
-    mcpServers: { mcpServers: { [`${profile.distribution}`]: { command: python, args: ["-m", profile.entryModule], env } } },
+    mcpServers: { mcpServers: { [`${profile.distribution}`]: pythonEntry(python, profile.entryModule, settings, extraEnv) } },
+    notes: entryNotes(settings, "python"),
   };
 }
 
-function patchJson(plan: PatchPlan, write: boolean): Record<string, unknown> {
+function patchJson(plan: PatchPlan, write: boolean, settings: EntrySettings): Record<string, unknown> {
   const files = [...new Set(plan.tools.map((t) => t.file))].map((file) => ({
     file,
     changed: plan.changes.some((c) => c.file === file),
@@ -219,7 +221,7 @@ function patchJson(plan: PatchPlan, write: boolean): Record<string, unknown> {
     toolsSkipped: plan.tools.filter((t) => t.status === "skipped").map((t) => ({ file: t.file, name: t.name, reason: t.reason })),
     runtime: { file: RUNTIME_FILE, action: plan.runtime.action, version: plan.manifest.runtime.version, sha256: plan.manifest.runtime.sha256 },
     verified: plan.compile ? { reparsed: plan.changes.length, pythonCompiled: plan.compile.ran } : { reparsed: 0, pythonCompiled: false },
-    next: nextSteps(plan),
+    next: nextSteps(plan, settings),
   };
 }
 
@@ -241,7 +243,7 @@ async function printDiff(plan: PatchPlan, io: Io): Promise<void> {
   }
 }
 
-function printReport(plan: PatchPlan, write: boolean, io: Io): void {
+function printReport(plan: PatchPlan, write: boolean, io: Io, settings: EntrySettings): void {
   const { c } = io;
   const where = plan.located.packageDir;
   if (plan.upToDate) {
@@ -284,14 +286,16 @@ function printReport(plan: PatchPlan, write: boolean, io: Io): void {
     io.out(`Run without --dry-run/--diff to write: ${patchCommand(plan.profile.name, plan.located.inputPath, ...(plan.runtime.forced ? ["--force"] : []))}`);
     return;
   }
-  const next = nextSteps(plan);
+  const next = nextSteps(plan, settings);
   io.out("");
   io.out(c.bold("Next steps"));
   io.out(`  1. Create the role in each target account: xaccount create-role --trust-principal <the server's IAM principal ARN>`);
   io.out(`  2. Start the server from this tree (its dependencies installed in that python):`);
   io.out(`       ${next.start}`);
-  io.out(`  3. Or add it to your MCP client (edit the XACCOUNT_* values):`);
+  io.out(`  3. Or add it to your MCP client (settings from --accounts, --role-name, --profile, --region or the environment):`);
   for (const l of JSON.stringify(next.mcpServers, null, 2).split("\n")) io.out(`       ${l}`);
-  io.out(`  4. Smoke-test: xaccount test --server ${shellQuote(`${plan.profile.name}:${plan.located.inputPath}`)} --accounts <id>`);
+  for (const n of next.notes) io.out(c.dim(`     note: ${n}`));
+  const accounts = settings.accounts.length ? shellQuote(formatAccountList(settings.accounts)) : "<id>";
+  io.out(`  4. Smoke-test: xaccount test --server ${shellQuote(`${plan.profile.name}:${plan.located.inputPath}`)} --accounts ${accounts}`);
   for (const n of plan.profile.notes ?? []) io.out(c.dim(`  note: ${n}`));
 }
