@@ -84,3 +84,9 @@ test("the reader agrees with JSON.parse on plain JSON, including odd keys", () =
     assert.deepEqual(parsed(text), JSON.parse(text), text);
   }
 });
+
+test("a byte-order mark and a file that is only a comment: the mark is kept; no value is refused", () => {
+  const r = mergeEntry('\uFEFF{"mcpServers": {"a": {"command": "b"}}}\n', "mcpServers", NAME, ENTRY, "f");
+  assert.ok(r.text.startsWith('\uFEFF{"mcpServers": {"a": {"command": "b"},'), r.text);
+  assert.equal(codeOf(() => mergeEntry("// nothing yet\n", "mcpServers", NAME, ENTRY, "f")), "config-file-invalid/2");
+});

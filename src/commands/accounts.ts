@@ -19,7 +19,7 @@ Examples:
   $ xaccount accounts                         # every ACTIVE account of the organization, as a table
   $ xaccount accounts --ou ou-ab12-cdef3456   # the accounts under that OU and its child OUs
   $ xaccount accounts --ou ou-ab12-cdef3456 --format csv
-      dev=111111111111,prod=222222222222   (what \`xaccount test --accounts\` takes)
+      dev=111111111111,prod=222222222222   (what --accounts of test, run, config and XACCOUNT_ACCOUNTS take)
   $ xaccount accounts --org --format env >> server.env
       XACCOUNT_ALLOWED_ACCOUNTS=111111111111,222222222222   (the patched server's allowlist)
   $ xaccount accounts --json
