@@ -1,6 +1,6 @@
 /**
  * `xaccount config <client> <server>`: writes (or merges) the one MCP client entry that starts
- * `xaccount run <server>` with the user's real settings, or prints it (--print) or the diff (--dry-run).
+ * xaccount run <server> with the user's real settings, or prints it (--print) or the diff (--dry-run).
  */
 import os from "node:os";
 import { Option, type Command } from "commander";
@@ -38,7 +38,7 @@ would change nothing writes nothing. Exit status: 0 written or unchanged, 1 the 
 export function registerConfig(program: Command, io: Io): void {
   const command = program
     .command("config")
-    .description("Add the MCP client entry that starts a server through `xaccount run` (or print it)")
+    .description("Add the MCP client entry that starts a server through xaccount run (or print it)")
     .argument("<client>", `the MCP client: ${CLIENTS.join(" | ")}`)
     .argument("<server>", "the server and version for xaccount run, e.g. ecs@latest or iac@1.0.26");
   addEntryOptions(command)
@@ -54,7 +54,7 @@ export function registerConfig(program: Command, io: Io): void {
     });
 }
 
-// What `xaccount run` takes: a name, optionally @version or @latest. Checked here so no odd text reaches a file.
+// What xaccount run takes: a name, optionally @version or @latest. Checked here so no odd text reaches a file.
 const SERVER_SPEC = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}(@[A-Za-z0-9][A-Za-z0-9.+!_-]{0,63})?$/;
 
 const hasControl = (text: string): boolean => [...text].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);

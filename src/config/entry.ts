@@ -4,7 +4,7 @@
  * entry (the server then uses its default, said in `notes`), or, for `config`'s account list, refused.
  *
  * Two shapes of the same settings:
- * - `runEntry`: `xaccount run <server> --accounts ... --role-name ...`, with AWS_PROFILE / AWS_REGION in env
+ * - `runEntry`: xaccount run <server> --accounts ... --role-name ..., with AWS_PROFILE / AWS_REGION in env
  *   (what `xaccount config` writes);
  * - `pythonEntry`: the patched tree's own python -m <entry module>, the settings as XACCOUNT_* variables
  *   (what `xaccount patch` prints).
@@ -96,7 +96,7 @@ function awsEnv(s: EntrySettings): Record<string, string> {
   return env;
 }
 
-/** The entry that starts `xaccount run <server>`; `command` is how the client finds xaccount. */
+/** The entry that starts xaccount run <server>; `command` is how the client finds xaccount. */
 export function runEntry(server: string, s: EntrySettings, command: string, stdioType: boolean): ServerEntry {
   const args = ["run", server];
   if (s.accounts.length > 0) args.push("--accounts", formatAccountList(s.accounts));
