@@ -24,6 +24,8 @@ import {
 import { waitForOperation } from "../src/aws/stackset-wait.js";
 import { explainStackSetError } from "../src/aws/stackset-errors.js";
 import { testPython } from "./helpers/moto.js";
+import { codeOf } from "./helpers/errors.js";
+import { parseCreateRoleOptions } from "../src/commands/create-role.js";
 
 const req: StackSetRequest = {
   name: "xaccount-McpReadOnlyRole",
@@ -242,4 +244,41 @@ test("UpdateStackSet, CreateStackInstances, DeleteStackInstances: OU targets, PA
   // The checker refuses what the model refuses (so an empty list above means something).
   assert.deepEqual(problems({ StackSetName: "s", Regions: [], RetainStacks: false, Bogus: 1, CallAs: "ME" }, model.operations.DeleteStackInstances!.input.shape, "D"),
     ["D.Bogus is not in the model", "D.CallAs ME is not one of SELF,DELEGATED_ADMIN"]);
+});
+
+test("--stackset options: checked before any call, each conflict and bad value with its code", () => {
+  const base = { maxSessionDuration: "3600", server: "ecs,iac", roleName: "McpReadOnlyRole" };
+  const parsed = parseCreateRoleOptions({ ...base, stackset: true, ou: ["ou-ab12-cdef3456", "ou-ab12-cdef3456"], regions: "us-east-1,eu-west-1", failureTolerance: "0", maxConcurrency: "50%" });
+  assert.deepEqual(parsed.stackset, {
+    org: false,
+    waitTimeoutMs: 3_600_000,
+    request: {
+      name: "xaccount-McpReadOnlyRole",
+      targets: ["ou-ab12-cdef3456"],
+      regions: ["us-east-1", "eu-west-1"],
+      callAs: "SELF",
+      prefs: { failureTolerance: { count: 0 }, maxConcurrency: { percent: 50 } },
+    },
+  });
+  assert.equal(parseCreateRoleOptions(base).stackset, undefined);
+  assert.equal(parseCreateRoleOptions({ ...base, stackset: true, delete: true }).stackset?.request.targets.length, 0, "--delete finds the targets itself");
+  const cases: Array<[Record<string, unknown>, string]> = [
+    [{ ou: ["ou-ab12-cdef3456"] }, "options-conflict/2"],
+    [{ org: true }, "options-conflict/2"],
+    [{ callAs: "DELEGATED_ADMIN" }, "options-conflict/2"],
+    [{ stackset: true }, "stackset-targets-missing/2"],
+    [{ stackset: true, org: true, ou: ["ou-ab12-cdef3456"] }, "options-conflict/2"],
+    [{ stackset: true, org: true, format: "cloudformation" }, "options-conflict/2"],
+    [{ stackset: true, org: true, profile: "a,b" }, "options-conflict/2"],
+    [{ stackset: true, org: true, callAs: "ADMIN" }, "options-conflict/2"],
+    [{ stackset: true, ou: ["ou-1"] }, "ou-id-invalid/2"],
+    [{ stackset: true, org: true, regions: "us-east-1,mars" }, "region-invalid/2"],
+    [{ stackset: true, org: true, stacksetName: "1st" }, "stackset-name-invalid/2"],
+    [{ stackset: true, org: true, failureTolerance: "x" }, "stackset-preference-invalid/2"],
+    [{ stackset: true, org: true, maxConcurrency: "0" }, "stackset-preference-invalid/2"],
+    [{ stackset: true, org: true, waitTimeout: "0" }, "stackset-preference-invalid/2"],
+  ];
+  for (const [extra, code] of cases) assert.equal(codeOf(() => parseCreateRoleOptions({ ...base, ...extra })), code, JSON.stringify(extra));
+  // A role name a stack set name cannot hold is turned into one.
+  assert.equal(parseCreateRoleOptions({ ...base, roleName: "a.b@c", stackset: true, org: true }).stackset?.request.name, "xaccount-a-b-c");
 });
