@@ -297,3 +297,103 @@ test("--delete on moto without the front: the service-managed request deletes no
   assert.equal((await c.send(new DescribeStackSetCommand({ StackSetName: "kept" }))).StackSet?.Status, "ACTIVE");
   c.destroy();
 });
+
+/**
+ * A front for the emulator that changes its answers, for what moto never does: an operation that runs for a
+ * while and then fails, an account whose instance failed, a refusal of CreateStackSet. Answers are not
+ * signed, so they can be rewritten; requests pass unchanged.
+ */
+async function answerFront(
+  rewrite: (action: string, body: string) => { body: string },
+  refuse: (action: string) => string | undefined = () => undefined,
+): Promise<{ url: string; server: Server; seen: string[] }> {
+  const target = new URL(moto.endpoint);
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const action = new URLSearchParams(body.toString()).get("Action") ?? "";
+      seen.push(action);
+      const refusal = refuse(action);
+      if (refusal !== undefined) {
+        res.writeHead(400, { "content-type": "text/xml" });
+        res.end(refusal);
+        return;
+      }
+      const out = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        const parts: Buffer[] = [];
+        answer.on("data", (c: Buffer) => parts.push(c));
+        answer.on("end", () => {
+          const changed = rewrite(action, Buffer.concat(parts).toString());
+          const headers = { ...answer.headers, "content-length": String(Buffer.byteLength(changed.body)) };
+          res.writeHead(answer.statusCode ?? 502, headers);
+          res.end(changed.body);
+        });
+      });
+      out.on("error", () => res.destroy());
+      out.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server, seen };
+}
+
+test("an operation that runs, then fails, and an account whose instance failed: waited for, reported per account, exit 1 naming the account and why", async () => {
+  const bad = ids.get("dev-b")!;
+  let polls = 0;
+  const front = await answerFront((action, body) => {
+    if (action === "DescribeStackSetOperation") {
+      polls++;
+      if (polls < 3) return { body: body.replace("<Status>SUCCEEDED</Status>", "<Status>RUNNING</Status>") };
+      return { body: body.replace("<Status>SUCCEEDED</Status>", "<Status>FAILED</Status><StatusReason>Failure tolerance exceeded in us-east-1</StatusReason>") };
+    }
+    if (action === "ListStackInstances") {
+      return {
+        body: body.replace(new RegExp(`<member>((?:(?!</member>).)*<Account>${bad}</Account>(?:(?!</member>).)*)</member>`), (m) =>
+          m.replace("<Status>CURRENT</Status>", "<Status>OUTDATED</Status><StatusReason>Role McpReadOnlyRole already exists</StatusReason>").replace("<DetailedStatus>SUCCEEDED</DetailedStatus>", "<DetailedStatus>FAILED</DetailedStatus>")),
+      };
+    }
+    return { body };
+  });
+  try {
+    const r = await xaccount(["create-role", "--stackset", "--ou", ouDev, "--trust-principal", host.arn, "--stackset-name", "flaky"], { ...admin.env, AWS_ENDPOINT_URL: front.url });
+    assert.equal(r.status, 1, `${r.stdout}\n${r.stderr}`);
+    assert.equal(polls, 3, "polled until the operation ended");
+    assert.match(r.stderr, new RegExp(`error\\[stackset-instance-failed\\] account ${bad} \\(us-east-1\\): FAILED: Role McpReadOnlyRole already exists`));
+    assert.match(r.stderr, /error\[stackset-operation-failed\] CREATE_INSTANCES operation \S+ on stack set flaky ended FAILED: Failure tolerance exceeded/);
+    assert.match(r.stdout, new RegExp(`^${bad}  us-east-1  FAILED +FAILED  Role McpReadOnlyRole already exists$`, "m"));
+    for (const name of ["dev-a", "team-x"]) assert.match(r.stdout, new RegExp(`^${ids.get(name)!}  us-east-1  CURRENT`, "m"));
+    // No progress line: stderr is not a terminal.
+    assert.ok(!r.stderr.includes("\r") && !r.stderr.includes("\u001b["), r.stderr);
+
+    polls = 0;
+    const json = await xaccount(["create-role", "--stackset", "--ou", ouDev, "--trust-principal", host.arn, "--stackset-name", "flaky", "--json"], { ...admin.env, AWS_ENDPOINT_URL: front.url });
+    assert.equal(json.status, 1, json.stderr);
+    const report = JSON.parse(json.stdout) as Report;
+    assert.equal(report.ok, false);
+    assert.deepEqual(report.accounts.filter((a) => a.status === "FAILED").map((a) => a.account), [bad]);
+  } finally {
+    front.server.close();
+  }
+});
+
+test("CreateStackSet refused for trusted access: exit 1 with stackset-trusted-access, nothing made", async () => {
+  const front = await answerFront((_, body) => ({ body }), (action) =>
+    action === "CreateStackSet"
+      ? "<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>You must enable organizations access to operate a service managed stack set</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+      : undefined);
+  try {
+    const r = await xaccount(["create-role", "--stackset", "--org", "--trust-principal", host.arn, "--stackset-name", "refused"], { ...admin.env, AWS_ENDPOINT_URL: front.url });
+    assert.equal(r.status, 1, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /error\[stackset-trusted-access\]/);
+    assert.match(r.stderr, /activate-organizations-access/);
+    assert.deepEqual(front.seen.filter((a) => /^(Create|Update|Delete)/.test(a)), ["CreateStackSet"]);
+  } finally {
+    front.server.close();
+  }
+  const c = cfn();
+  await assert.rejects(c.send(new DescribeStackSetCommand({ StackSetName: "refused" })), /not found/i);
+  c.destroy();
+});
