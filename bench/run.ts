@@ -3,6 +3,7 @@
  * each one prints what it saw on this machine.
  *   bench/*.py          run with the test virtualenv's Python (the runtime's cost per call, ...)
  *   dist/bench/*.bench.js  run with Node (the time to patch a real server, ...)
+ *     create-role.bench.js: create-role over 20 profiles, sequential (--concurrency 1) vs concurrent (16)
  */
 import { readdirSync } from "node:fs";
 import path from "node:path";

@@ -17,8 +17,14 @@ import {
   desiredRole, needsCaller, provisionAccount, type AccountResult, type RoleRequest,
 } from "../aws/provision.js";
 import { DEFAULT_ROLE_NAME, callerIdentity } from "../aws/sts.js";
+import { DEFAULT_WAIT } from "../aws/stackset-wait.js";
 import { resolveTrustPrincipal } from "../aws/trust.js";
 import * as validate from "../aws/validate.js";
+import { ouId } from "../aws/organizations.js";
+import {
+  DEFAULT_FAILURE_TOLERANCE, DEFAULT_MAX_CONCURRENCY, defaultStackSetName, parseAmount, stackSetName,
+  type CallAs, type StackSetRequest,
+} from "../aws/stackset-plan.js";
 
 interface RawOptions {
   trustPrincipal?: string[];
@@ -37,6 +43,22 @@ interface RawOptions {
   format?: string;
   explain?: boolean;
   concurrency?: number;
+  stackset?: boolean;
+  ou?: string[];
+  org?: boolean;
+  regions?: string;
+  stacksetName?: string;
+  callAs?: string;
+  failureTolerance?: string;
+  maxConcurrency?: string;
+  waitTimeout?: string;
+}
+
+/** `--stackset`: the stack set asked for; `regions` empty means the caller's region. */
+export interface StackSetOptions {
+  request: StackSetRequest;
+  org: boolean;
+  waitTimeoutMs: number;
 }
 
 export interface CreateRoleOptions {
@@ -52,6 +74,7 @@ export interface CreateRoleOptions {
   explain: boolean;
   /** --concurrency: accounts (profiles) worked on at once. */
   concurrency: number;
+  stackset?: StackSetOptions | undefined;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -68,6 +91,12 @@ Examples:
   $ xaccount create-role --dry-run --trust-account 111122223333
   # A CloudFormation template for a StackSet across an organisation
   $ xaccount create-role --format cloudformation --trust-account 111122223333 > role.json
+  # The role in every account of two OUs (and in accounts that join them later), as a service-managed StackSet
+  $ xaccount create-role --stackset --ou ou-ab12-cdef3456 --ou ou-ab12-99990000 --trust-account 111122223333
+  # Every account of the organization, two regions' copies, a delegated administrator calling
+  $ xaccount create-role --stackset --org --regions us-east-1,eu-west-1 --call-as DELEGATED_ADMIN --trust-account 111122223333
+  # Remove the stack set's instances (the roles), then the stack set
+  $ xaccount create-role --stackset --delete
   # Remove the role and its policies
   $ xaccount create-role --delete --profile dev
   # The actions the installed ECS server reads, each with the file and line it came from
@@ -102,6 +131,15 @@ export function registerCreateRole(program: Command, io: Io): void {
     .option("--delete", "delete the role and its policies")
     .option("--json", "machine-readable result on stdout")
     .option("--format <format>", "print the role as a template instead: cloudformation")
+    .option("--stackset", "deploy the role (the --format cloudformation template) as a service-managed StackSet to --ou/--org")
+    .option("--ou <ou-id>", "with --stackset: an OU (or root) to deploy to, its accounts and child OUs' (repeatable)", collect)
+    .option("--org", "with --stackset: every account of the organization (its root)")
+    .option("--regions <r1,...>", "with --stackset: regions of the stack instances (IAM is global: one is enough; default the caller's)")
+    .option("--stackset-name <name>", "with --stackset: the stack set's name (default xaccount-<role name>)")
+    .option("--call-as <who>", "with --stackset: SELF (management account) or DELEGATED_ADMIN", "SELF")
+    .option("--failure-tolerance <n|n%>", "with --stackset: accounts per region that may fail before the operation stops", DEFAULT_FAILURE_TOLERANCE)
+    .option("--max-concurrency <n|n%>", "with --stackset: accounts per region worked on at once", DEFAULT_MAX_CONCURRENCY)
+    .option("--wait-timeout <minutes>", "with --stackset: how long to wait for each stack set operation", "60")
     .addHelpText("after", EXAMPLES)
     .action(async (raw: RawOptions) => {
       process.exitCode = await runCreateRole(parseCreateRoleOptions(raw), io);
@@ -131,7 +169,9 @@ export function parseCreateRoleOptions(options: RawOptions): CreateRoleOptions {
   if (raw.delete && (raw.trustPrincipal.length || raw.trustAccount.length || raw.externalId || raw.tags)) {
     throw usageError("options-conflict", "--delete removes the role; trust, external id and tags options do not apply");
   }
+  const stackset = parseStackSetOptions(raw, roleName, profiles.length);
   return {
+    stackset,
     request: {
       roleName,
       trustPrincipals: [...new Set(raw.trustPrincipal)],
@@ -151,6 +191,48 @@ export function parseCreateRoleOptions(options: RawOptions): CreateRoleOptions {
     serverPaths: choice.paths,
     explain: Boolean(raw.explain),
     concurrency: raw.concurrency ?? DEFAULT_CONCURRENCY,
+  };
+}
+
+const STACKSET_ONLY = ["ou", "org", "regions", "stacksetName", "failureTolerance", "maxConcurrency"] as const;
+
+/** The --stackset options, checked before any call; undefined without --stackset. */
+function parseStackSetOptions(raw: RawOptions, roleName: string, profileCount: number): StackSetOptions | undefined {
+  if (!raw.stackset) {
+    const stray = STACKSET_ONLY.filter((k) => raw[k] !== undefined && !(k === "failureTolerance" && raw[k] === DEFAULT_FAILURE_TOLERANCE) && !(k === "maxConcurrency" && raw[k] === DEFAULT_MAX_CONCURRENCY));
+    if (stray.length || (raw.callAs !== undefined && raw.callAs !== "SELF")) {
+      const flag = (stray[0] ?? "callAs").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw usageError("options-conflict", `--${flag} applies only to --stackset`, "add --stackset, or drop the option");
+    }
+    return undefined;
+  }
+  if (raw.format) throw usageError("options-conflict", "--stackset deploys the template --format cloudformation prints; pass one of them");
+  if (profileCount > 1) throw usageError("options-conflict", "--stackset runs from one account (the management account or a delegated administrator); pass at most one --profile");
+  if (raw.org && raw.ou?.length) throw usageError("options-conflict", "--ou and --org both name where the role goes", "pass one of them");
+  if (!raw.delete && !raw.org && !raw.ou?.length) {
+    throw usageError("stackset-targets-missing", "--stackset needs where to deploy: --ou <ou-id> (repeatable) or --org", "list OUs with `aws organizations list-organizational-units-for-parent`");
+  }
+  const callAs = raw.callAs ?? "SELF";
+  if (callAs !== "SELF" && callAs !== "DELEGATED_ADMIN") {
+    throw usageError("options-conflict", `--call-as ${JSON.stringify(callAs)}: SELF or DELEGATED_ADMIN`);
+  }
+  const regions = raw.regions === undefined ? [] : [...new Set(raw.regions.split(",").map((r) => validate.region(r.trim())))];
+  if (raw.regions !== undefined && regions.length === 0) throw usageError("region-invalid", "--regions is empty");
+  const minutes = /^[0-9]{1,4}$/.test(raw.waitTimeout ?? "60") ? Number(raw.waitTimeout ?? "60") : NaN;
+  if (!(minutes >= 1)) throw usageError("stackset-preference-invalid", `--wait-timeout ${JSON.stringify(raw.waitTimeout)} must be a whole number of minutes (>= 1)`);
+  return {
+    org: Boolean(raw.org),
+    waitTimeoutMs: minutes * 60_000,
+    request: {
+      name: raw.stacksetName === undefined ? stackSetName(defaultStackSetName(roleName), "the default stack set name") : stackSetName(raw.stacksetName),
+      targets: [...new Set((raw.ou ?? []).map((o) => ouId(o)))],
+      regions,
+      callAs: callAs as CallAs,
+      prefs: {
+        failureTolerance: parseAmount(raw.failureTolerance ?? DEFAULT_FAILURE_TOLERANCE, "--failure-tolerance", 0),
+        maxConcurrency: parseAmount(raw.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY, "--max-concurrency", 1),
+      },
+    },
   };
 }
 
@@ -193,6 +275,7 @@ export async function runCreateRole(opts: CreateRoleOptions, io: Io): Promise<0 
     if (opts.serverPaths[set] !== undefined) io.err(`${policyName(set)}: ${d.actions.length} read actions derived from ${set} server ${d.version} at ${opts.serverPaths[set]} (--explain lists them)`);
   }
   if (opts.format) return printTemplate(opts, io);
+  if (opts.stackset) return runStackSet(opts, opts.stackset, io);
   const offline = opts.dryRun && !opts.delete && !needsCaller(opts.request) && opts.profiles[0] === undefined;
   if (offline) {
     const notes: string[] = [];
@@ -267,13 +350,55 @@ function whereState(r: AccountResult, io: Io): string {
 }
 
 async function printTemplate(opts: CreateRoleOptions, io: Io): Promise<0> {
+  io.out(JSON.stringify(await renderRoleTemplate(opts, io), null, 2));
+  return 0;
+}
+
+/** The role's CloudFormation template: what --format cloudformation prints and --stackset deploys. */
+async function renderRoleTemplate(opts: CreateRoleOptions, io: Io): Promise<Record<string, unknown>> {
   const target: AwsTarget = { profile: opts.profiles[0], region: opts.region };
   const caller = needsCaller(opts.request) ? await callerIdentity(target) : undefined;
   const notes: string[] = [];
   const want = await desiredRole(opts.request, caller, caller && (await iamClient(target)), opts.region, notes);
   for (const n of notes) io.err(`note: ${n}`);
-  io.out(JSON.stringify(roleTemplate(want), null, 2));
-  return 0;
+  return roleTemplate(want);
+}
+
+/** --stackset: create/update the stack set and deploy it, or delete it; a per-account report at the end. */
+async function runStackSet(opts: CreateRoleOptions, ss: StackSetOptions, io: Io): Promise<0 | 1> {
+  const { applyStackSet, deleteStackSet, homeRegion, resolveTargets } = await import("../aws/stackset.js");
+  const report = await import("../aws/stackset-report.js");
+  const target: AwsTarget = { profile: opts.profiles[0], region: opts.region };
+  const req: StackSetRequest = { ...ss.request };
+  // Checked before anything is written: the caller may act for the organization, the targets exist.
+  if (ss.org || req.targets.length) req.targets = await resolveTargets(target, { org: ss.org, ous: req.targets, callAs: req.callAs });
+  if (req.regions.length === 0) req.regions = [await homeRegion(target)];
+  const hooks = {
+    dryRun: opts.dryRun,
+    progress: io.interactive ? (text: string): void => void process.stderr.write(`\r\x1b[2K${text}`) : undefined,
+    say: opts.json || opts.dryRun ? undefined : (text: string): void => io.err(text),
+    wait: { ...DEFAULT_WAIT, timeoutMs: ss.waitTimeoutMs },
+  };
+  const template = opts.delete ? undefined : await renderRoleTemplate(opts, io);
+  const result = opts.delete ? await deleteStackSet(target, req, hooks) : await applyStackSet(target, req, template ?? {}, hooks);
+  if (opts.dryRun) {
+    io.out(JSON.stringify(report.stackSetDryRun(result, req, template), null, 2));
+    return 0;
+  }
+  io.out(opts.json ? JSON.stringify(report.stackSetJson(result), null, 2) : report.stackSetTable(result));
+  const failed = report.failedInstances(result);
+  for (const i of failed) {
+    const e = report.instanceError(i);
+    io.err(`${io.cErr.red("xaccount: error")}[${e.code}] ${e.message}`);
+  }
+  if (result.error) {
+    if (!failed.length) throw result.error;
+    io.err(`${io.cErr.red("xaccount: error")}[${result.error.code}] ${result.error.message}`);
+    if (result.error.hint) io.err(`  ${io.cErr.dim("hint:")} ${result.error.hint}`);
+  } else if (failed.length) {
+    io.err(`  ${io.cErr.dim("hint:")} the role is missing in ${failed.length} account(s) listed above; fix the cause named for each and rerun (safe: only what is missing is deployed)`);
+  }
+  return result.error || failed.length ? 1 : 0;
 }
 
 function documentsJson(r: AccountResult): Record<string, unknown> {
