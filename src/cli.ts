@@ -7,6 +7,7 @@ import { registerCreateRole } from "./commands/create-role.js";
 import { registerTest } from "./commands/test.js";
 import { registerPatch } from "./commands/patch.js";
 import { registerAccounts } from "./commands/accounts.js";
+import { registerRun } from "./commands/run.js";
 
 export function buildProgram(io: Io): Command {
   const program = new Command();
@@ -39,6 +40,7 @@ export function buildProgram(io: Io): Command {
   registerTest(program, io);
   registerPatch(program, io);
   registerAccounts(program, io);
+  registerRun(program, io);
   return program;
 }
 
