@@ -5,7 +5,7 @@
 
 interface Parsed {
   release: number[];
-  /** 0 = a, 1 = b, 2 = rc, 3 = final (no pre-release part). */
+  /** -1 = a bare .devN, 0 = a, 1 = b, 2 = rc, 3 = final (no pre-release part). */
   preKind: number;
   preNum: number;
   post: number;
@@ -19,8 +19,9 @@ function parse(v: string): Parsed | undefined {
   const m = VERSION.exec(v.trim());
   if (!m) return undefined;
   const kind = m[2]?.toLowerCase();
-  const preKind = kind === undefined ? 3 : kind.startsWith("a") ? 0 : kind.startsWith("b") ? 1 : 2;
   const post = m[4] !== undefined ? Number(m[4] || 0) : m[5] !== undefined ? Number(m[5]) : -1;
+  // 1.0.dev1 sorts before 1.0a1: a bare dev release comes before every pre-release of its version.
+  const preKind = kind === undefined ? (m[6] !== undefined && post < 0 ? -1 : 3) : kind.startsWith("a") ? 0 : kind.startsWith("b") ? 1 : 2;
   return {
     release: m[1]!.split(".").map(Number),
     preKind,

@@ -4,7 +4,7 @@
  * (.cache/run-wheels/, filled once from test/run-wheels.txt; later runs need no network at all).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -28,7 +28,8 @@ export function ensureWheelhouse(): string {
   execFileSync(
     TEST_PYTHON,
     ["-m", "pip", "download", "-q", "--only-binary=:all:", "--python-version", "3.11", "-r", path.join(PACKAGE_ROOT, "test", "run-wheels.txt"), "-d", tmp],
-    { stdio: ["ignore", "ignore", "inherit"] },
+    // pip's warnings about this machine's extra indexes are noise here; a failure still throws.
+    { stdio: ["ignore", "ignore", "pipe"] },
   );
   execFileSync("touch", [path.join(tmp, ".complete")]);
   rmSync(WHEELHOUSE, { recursive: true, force: true });
@@ -36,11 +37,19 @@ export function ensureWheelhouse(): string {
   return WHEELHOUSE;
 }
 
-/** Fake server wheels, one per version, in a fresh folder. */
+/**
+ * Fake server wheels, one per version, in a fresh folder: fixtures/smoke-ecs, whose entry module exits
+ * at once with FAKE_SERVER_EXIT when that is set (to see the exit code pass through `run`).
+ */
 export function buildFakeServer(versions: string[]): string {
   const out = mkdtempSync(path.join(os.tmpdir(), "xaccount-run-wheels-"));
+  const tree = path.join(out, "tree");
+  cpSync(path.join(PACKAGE_ROOT, "fixtures", "smoke-ecs"), tree, { recursive: true });
+  const main = path.join(tree, "awslabs", "ecs_mcp_server", "main.py");
+  const hook = 'import os as _os\nimport sys as _sys\n\nif _os.environ.get("FAKE_SERVER_EXIT"):\n    _sys.exit(int(_os.environ["FAKE_SERVER_EXIT"]))\n';
+  writeFileSync(main, readFileSync(main, "utf8").replace(/^(""".*?"""\n)/s, `$1${hook}`));
   for (const v of versions) {
-    execFileSync(TEST_PYTHON, [path.join(PACKAGE_ROOT, "test", "helpers", "make_wheel.py"), path.join(PACKAGE_ROOT, "fixtures", "smoke-ecs"), "awslabs.ecs-mcp-server", v, FAKE_REQUIRES_PYTHON, out, "mcp<2", "boto3"], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(TEST_PYTHON, [path.join(PACKAGE_ROOT, "test", "helpers", "make_wheel.py"), tree, "awslabs.ecs-mcp-server", v, FAKE_REQUIRES_PYTHON, out, "mcp<2", "boto3"], { stdio: ["ignore", "ignore", "inherit"] });
   }
   return out;
 }
