@@ -79,7 +79,7 @@ async function connect(args: string[], env: Record<string, string>): Promise<{ c
   try {
     await client.connect(transport, { timeout: 240_000 });
   } catch (err) {
-    throw new Error(`connect failed: ${String(err)}\nstderr:\n${stderr}`);
+    throw new Error(`connect failed: ${String(err)}\nstderr:\n${stderr}`, { cause: err });
   }
   return { client, stderr: () => stderr };
 }
