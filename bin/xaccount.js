@@ -14,5 +14,15 @@ for (const stream of [process.stdout, process.stderr]) {
 // made (`test` makes one outside src/aws/clients.ts to read the configured region); users can opt back in.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const { main } = await import("../dist/src/cli.js");
+// A checkout that was never built has no dist/: say what to do instead of a module-not-found stack.
+const cli = new URL("../dist/src/cli.js", import.meta.url);
+const { existsSync } = await import("node:fs");
+if (!existsSync(cli)) {
+  process.stderr.write(
+    "xaccount: error: this checkout has not been built (no dist/src/cli.js)\n" +
+      "  hint: run npm run build (after npm ci) in " + new URL("..", import.meta.url).pathname + "\n",
+  );
+  process.exit(2);
+}
+const { main } = await import(cli.href);
 process.exitCode = await main(process.argv);

@@ -8,6 +8,7 @@ import { registerTest } from "./commands/test.js";
 import { registerPatch } from "./commands/patch.js";
 import { registerAccounts } from "./commands/accounts.js";
 import { registerConfig } from "./commands/config.js";
+import { registerRun } from "./commands/run.js";
 
 export function buildProgram(io: Io): Command {
   const program = new Command();
@@ -41,6 +42,7 @@ export function buildProgram(io: Io): Command {
   registerPatch(program, io);
   registerAccounts(program, io);
   registerConfig(program, io);
+  registerRun(program, io);
   return program;
 }
 

@@ -1,0 +1,237 @@
+/**
+ * `xaccount run` end to end, as an MCP client would start it: against a package index on loopback
+ * (a fake awslabs.ecs-mcp-server built from fixtures/smoke-ecs, its dependencies from a wheelhouse), a
+ * private cache, and the emulator for the two accounts. No request reaches real PyPI.
+ *
+ * Cost: two real installs (~20-30 s each on 2 cores), everything else reuses them. ~1.5 min in all.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { ADMIN, MOTO_DEFAULT_ACCOUNT, startMoto, type Identity, type Moto } from "./helpers/moto.js";
+import { BIN, xaccount } from "./helpers/cli.js";
+import { PACKAGE_ROOT } from "../src/version.js";
+import { buildFakeServer, deadIndexUrl, ensureWheelhouse, newCacheHome, runEnv, serveIndex, type TestIndex } from "./helpers/run-index.js";
+
+const A = "111111111111";
+const B = "222222222222";
+const OUTSIDE = "333333333333";
+const DIST = "awslabs.ecs-mcp-server";
+const INIT = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "t", version: "1" } } });
+
+let moto: Moto;
+let host: Identity;
+let index: TestIndex;
+let dead: string;
+let cacheHome: string;
+let binDir: string;
+const temps: string[] = [];
+
+before(async () => {
+  moto = await startMoto();
+  const made = await moto.bootstrap([
+    { account: MOTO_DEFAULT_ACCOUNT, name: "mcp-host", actions: ["sts:AssumeRole"] },
+    ...[A, B].map((account) => ({ account, name: "admin", actions: ADMIN })),
+  ]);
+  host = made[0]!;
+  for (const admin of made.slice(1)) {
+    const r = await xaccount(["create-role", "--trust-principal", host.arn], admin.env);
+    assert.equal(r.status, 0, r.stderr);
+    const ecs = new ECSClient({ region: "us-east-1", endpoint: moto.endpoint, credentials: admin.credentials });
+    await ecs.send(new CreateClusterCommand({ clusterName: `cluster-of-${admin.account}` }));
+    ecs.destroy();
+  }
+  const wheels = buildFakeServer(["0.0.1", "0.0.2"]);
+  temps.push(wheels);
+  index = await serveIndex([ensureWheelhouse(), wheels]);
+  dead = await deadIndexUrl();
+  cacheHome = newCacheHome();
+  temps.push(cacheHome);
+  // `xaccount` on PATH, as a global install puts it: the client config's command is just "xaccount".
+  binDir = mkdtempSync(path.join(os.tmpdir(), "xaccount-bin-"));
+  temps.push(binDir);
+  symlinkSync(BIN, path.join(binDir, "xaccount"));
+});
+
+after(async () => {
+  await index?.close();
+  await moto?.stop();
+  for (const t of temps) rmSync(t, { recursive: true, force: true });
+});
+
+function clientEnv(indexUrl: string, home = cacheHome, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...(process.env as Record<string, string>), ...host.env, ...runEnv(indexUrl, home), PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`, ...extra };
+}
+
+/** An MCP client whose server entry is { command: "xaccount", args: ["run", ...], env }. */
+async function connect(args: string[], env: Record<string, string>): Promise<{ client: Client; stderr: () => string }> {
+  const transport = new StdioClientTransport({ command: "xaccount", args, env, stderr: "pipe" });
+  let stderr = "";
+  transport.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  const client = new Client({ name: "xaccount-run-test", version: "1" });
+  try {
+    await client.connect(transport, { timeout: 240_000 });
+  } catch (err) {
+    throw new Error(`connect failed: ${String(err)}\nstderr:\n${stderr}`, { cause: err });
+  }
+  return { client, stderr: () => stderr };
+}
+
+function text(result: unknown): string {
+  const r = result as { content?: Array<{ type: string; text?: string }> };
+  return (r.content ?? []).map((c) => c.text ?? "").join("\n");
+}
+
+interface RawRun {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/**
+ * `xaccount run` with pipes: sends `initialize`, waits for one line of answer (or the exit), then
+ * does `then` (default: close stdin, which ends the server).
+ */
+function rawRun(args: string[], env: Record<string, string>, then?: (pid: number) => void): Promise<RawRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ["pipe", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    let stderr = "";
+    let answered = false;
+    child.stdout.on("data", (d: Buffer) => {
+      out.push(d);
+      if (!answered && Buffer.concat(out).includes("\n")) {
+        answered = true;
+        if (then) then(child.pid!);
+        else child.stdin.end();
+      }
+    });
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdin.on("error", () => undefined);
+    child.stdin.write(`${INIT}\n`);
+    child.on("error", reject);
+    child.on("close", (status, signal) => resolve({ status, signal, stdout: Buffer.concat(out), stderr }));
+  });
+}
+
+function fileDownloads(version: string): number {
+  return index.requests.filter((r) => r.startsWith(`GET /files/awslabs_ecs_mcp_server-${version}-`)).length;
+}
+
+test("two MCP clients configured with `xaccount run ecs@0.0.2` start at once: one install, account_id in the schema, answers from two accounts", async () => {
+  const args = ["run", "ecs@0.0.2", "--accounts", `prod=${A},dev=${B}`];
+  const [one, two] = await Promise.all([connect(args, clientEnv(index.url)), connect(args, clientEnv(index.url))]);
+  try {
+    assert.equal(fileDownloads("0.0.2"), 1, `one install for both clients; index saw:\n${index.requests.join("\n")}`);
+    assert.match(one.stderr() + two.stderr(), /waiting for another xaccount installing awslabs\.ecs-mcp-server 0\.0\.2/);
+    for (const { client } of [one, two]) {
+      const { tools } = await client.listTools();
+      const tool = tools.find((t) => t.name === "ecs_resource_management");
+      assert.ok(tool, tools.map((t) => t.name).join(", "));
+      assert.ok(tool.inputSchema.properties && "account_id" in tool.inputSchema.properties, JSON.stringify(tool.inputSchema));
+    }
+    for (const [account, other] of [[A, B], [B, A]] as const) {
+      const r = await one.client.callTool({ name: "ecs_resource_management", arguments: { api_operation: "ListClusters", account_id: account } });
+      assert.match(text(r), new RegExp(`cluster-of-${account}`), text(r));
+      assert.doesNotMatch(text(r), new RegExp(`cluster-of-${other}`));
+    }
+    // --accounts is the allowlist: any other account is refused before an AssumeRole.
+    const refused = await two.client.callTool({ name: "ecs_resource_management", arguments: { api_operation: "ListClusters", account_id: OUTSIDE } });
+    assert.match(text(refused), /not in XACCOUNT_ALLOWED_ACCOUNTS/);
+  } finally {
+    await Promise.all([one.client.close(), two.client.close()]);
+  }
+  const versions = readdirSync(path.join(cacheHome, "xaccount", "servers", DIST));
+  assert.deepEqual(versions.filter((n) => !n.startsWith(".")), ["0.0.2"], "one version folder and no temp folder left");
+  assert.deepEqual(versions.filter((n) => n.startsWith(".tmp-")), []);
+});
+
+test("with the index unreachable, a cached pinned version starts with no note, and @latest falls back to the newest cached release", async () => {
+  const pinned = await rawRun(["run", "ecs@0.0.2"], clientEnv(dead));
+  assert.equal(pinned.status, 0, pinned.stderr);
+  assert.equal(pinned.stderr, "", "a cached pinned version says nothing and asks nothing");
+  const latest = await rawRun(["run", "ecs@latest"], clientEnv(dead));
+  assert.equal(latest.status, 0, latest.stderr);
+  assert.match(latest.stderr, /index .* is unreachable .*starting the newest cached release, awslabs\.ecs-mcp-server 0\.0\.2/);
+  // stdout carries the protocol alone: every line is a JSON-RPC message, the first the initialize answer.
+  for (const r of [pinned, latest]) {
+    const lines = r.stdout.toString("utf8").split("\n").filter(Boolean);
+    assert.ok(lines.length >= 1);
+    for (const line of lines) assert.equal((JSON.parse(line) as { jsonrpc: string }).jsonrpc, "2.0", line);
+    assert.equal((JSON.parse(lines[0]!) as { id: number }).id, 1);
+  }
+});
+
+test("the server's exit code is ours, and a signal we get reaches the server", async () => {
+  const exited = await rawRun(["run", "ecs@0.0.2"], clientEnv(dead, cacheHome, { FAKE_SERVER_EXIT: "3" }));
+  assert.equal(exited.status, 3, exited.stderr);
+  assert.equal(exited.stdout.length, 0);
+  const killed = await rawRun(["run", "ecs@0.0.2"], clientEnv(dead), (pid) => process.kill(pid, "SIGTERM"));
+  // The server died of the forwarded SIGTERM (or exited on it): either way not our 0 and not a hang.
+  assert.ok(killed.status === 143 || killed.status === 0 || killed.signal === "SIGTERM", `status ${killed.status} signal ${killed.signal}\n${killed.stderr}`);
+  assert.notEqual(killed.status, 0, "the server should not exit cleanly on SIGTERM here");
+});
+
+test("a killed install leaves no version folder; the next start removes its temp folder and installs", async () => {
+  const home = newCacheHome();
+  temps.push(home);
+  const distDir = path.join(home, "xaccount", "servers", DIST);
+  const child = spawn(process.execPath, [BIN, "run", "ecs@0.0.1"], { env: clientEnv(index.url, home), stdio: ["pipe", "ignore", "ignore"], detached: true });
+  // Kill it (and its installer) once pip is at work in the temp folder.
+  const deadline = Date.now() + 120_000;
+  let tmp: string | undefined;
+  while (Date.now() < deadline) {
+    tmp = existsSync(distDir) ? readdirSync(distDir).find((n) => n.startsWith(".tmp-0.0.1-")) : undefined;
+    if (tmp && existsSync(path.join(distDir, tmp, "venv", "bin", "python"))) break;
+    await sleep(100);
+  }
+  assert.ok(tmp, "the install never started");
+  process.kill(-child.pid!, "SIGKILL");
+  await new Promise((r) => child.on("close", r));
+  await sleep(300);
+  assert.ok(!existsSync(path.join(distDir, "0.0.1")), "no version folder after a killed install");
+  const listed = await xaccount(["run", "--list"], clientEnv(index.url, home));
+  assert.match(listed.stdout, /No servers cached/);
+
+  const again = await rawRun(["run", "ecs@0.0.1"], clientEnv(index.url, home));
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal((JSON.parse(again.stdout.toString().split("\n")[0]!) as { id: number }).id, 1);
+  assert.deepEqual(readdirSync(distDir).filter((n) => n.startsWith(".tmp-")), [], "the killed install's temp folder is gone");
+  assert.ok(existsSync(path.join(distDir, "0.0.1", "xaccount-run.json")));
+});
+
+test("--list shows the cached versions and --prune keeps the newest", async () => {
+  const distDir = path.join(cacheHome, "xaccount", "servers", DIST);
+  // An older release beside 0.0.2 (a record is what makes a folder a cached version).
+  mkdirSync(path.join(distDir, "0.0.1b1"));
+  writeFileSync(path.join(distDir, "0.0.1b1", "xaccount-run.json"), readFileSync(path.join(distDir, "0.0.2", "xaccount-run.json")));
+  const listed = await xaccount(["run", "--list"], clientEnv(dead));
+  assert.equal(listed.status, 0, listed.stderr);
+  assert.match(listed.stdout, /awslabs\.ecs-mcp-server\t0\.0\.2\tpython python3\.11, pip, patched by xaccount [^\n]*\n {2}awslabs\.ecs-mcp-server\t0\.0\.1b1\t/);
+  const pruned = await xaccount(["run", "--prune"], clientEnv(dead));
+  assert.equal(pruned.status, 0, pruned.stderr);
+  assert.match(pruned.stdout, /removed awslabs\.ecs-mcp-server 0\.0\.1b1/);
+  assert.deepEqual(readdirSync(distDir).filter((n) => !n.startsWith(".")), ["0.0.2"]);
+});
+
+test("a cached tree changed after install is noticed: it is not started, and is installed again", async () => {
+  const dir = path.join(cacheHome, "xaccount", "servers", DIST, "0.0.2");
+  const record = JSON.parse(readFileSync(path.join(dir, "xaccount-run.json"), "utf8")) as { packageDir: string };
+  // Someone puts the unpatched file back into the cached server: its tool would run without account_id.
+  const patched = path.join(dir, record.packageDir, "modules", "resource_management.py");
+  copyFileSync(path.join(PACKAGE_ROOT, "fixtures", "smoke-ecs", "awslabs", "ecs_mcp_server", "modules", "resource_management.py"), patched);
+  const r = await rawRun(["run", "ecs@0.0.2"], clientEnv(dead));
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stdout.length, 0, "the edited server did not start");
+  assert.match(r.stderr, /was changed after it was installed; installing it again/);
+  assert.match(r.stderr, /error\[index-unreachable\]/);
+  assert.ok(!existsSync(dir), "the edited tree is gone from the cache");
+});
