@@ -115,6 +115,10 @@ export class Resolver {
         return { values: [{ kind: "module", module: b.module }], problems: [] };
       case "value": {
         const r = this.value(b.value, b.file, depth + 1);
+        // A literal list that the module appends to later is not the list the server loops over.
+        if (["list", "tuple", "set"].includes(b.value.type) && mutated(this.index.text(b.file), name)) {
+          return none(`${name} is a list changed at run time (append/extend/insert/+=): its final content is not in the code`);
+        }
         // `x = await make_proxy(..., local_tool_name='read_docs')`: report it under the name it gets.
         const call = firstCall(b.value);
         const args = call?.childForFieldName("arguments");
@@ -142,6 +146,7 @@ export class Resolver {
           if (r.values.length === 0 && r.problems.length > 0) {
             return none(`${name} loops over ${oneLine(right.text)}, which is not a list xaccount can read statically (${r.problems[0]?.reason})`);
           }
+          if (r.values.length === 0) return none(`${name} loops over ${oneLine(right.text)}, which is empty where it is defined (filled at run time)`);
           return r;
         }
       }
@@ -274,6 +279,13 @@ export class Resolver {
     }
     return merge(out);
   }
+}
+
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Does the module change list `name` in place? (`name.append(...)`, `name += [...]`...) */
+function mutated(text: string, name: string): boolean {
+  return new RegExp(`(^|[^\\w.])${escape(name)}\\s*(\\.\\s*(append|extend|insert)\\s*\\(|\\+=)`, "m").test(text);
 }
 
 /** The first call in an expression (through `await`), e.g. the right side of `x = await make(...)`. */
