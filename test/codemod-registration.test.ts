@@ -15,6 +15,7 @@ import { checkPlan, locateServer, planPatch, writePatch } from "../src/codemod/i
 import type { ServerProfile } from "../src/codemod/profile.js";
 import { parsePython } from "../src/codemod/parse.js";
 import { findTools } from "../src/codemod/find-tools.js";
+import { PackageIndex } from "../src/codemod/package-index.js";
 import { snapshot, treeDiff } from "./helpers/trees.js";
 
 const BIN = path.join(PACKAGE_ROOT, "bin", "xaccount.js");
@@ -201,4 +202,20 @@ test("a Tool object's .fn with no Tool.from_function in the package is reported 
   } finally {
     cleanup();
   }
+});
+
+test("relative and absolute imports resolve to the package's modules, from a module and from an __init__", () => {
+  const files = ["__init__.py", "server.py", "tools/__init__.py", "tools/vpc/__init__.py", "tools/vpc/list.py", "utils.py"];
+  const index = new PackageIndex("awslabs.x", files, (rel) => ({ rel, root: parsePython("").rootNode }));
+  assert.equal(index.resolveSpec("server.py", ".tools"), "awslabs.x.tools");
+  assert.equal(index.resolveSpec("server.py", "."), "awslabs.x");
+  assert.equal(index.resolveSpec("tools/vpc/list.py", "..utils"), "awslabs.x.tools.utils");
+  assert.equal(index.resolveSpec("tools/vpc/list.py", "...utils"), "awslabs.x.utils");
+  assert.equal(index.resolveSpec("tools/vpc/__init__.py", ".list"), "awslabs.x.tools.vpc.list");
+  assert.equal(index.resolveSpec("tools/vpc/__init__.py", ".."), "awslabs.x.tools");
+  assert.equal(index.resolveSpec("server.py", "..outside"), undefined, "above the package");
+  assert.equal(index.resolveSpec("server.py", "awslabs.x.tools.vpc"), "awslabs.x.tools.vpc");
+  assert.equal(index.resolveSpec("server.py", "awslabs.other"), undefined);
+  assert.equal(index.fileOf("awslabs.x.tools.vpc"), "tools/vpc/__init__.py");
+  assert.equal(index.moduleOf("tools/vpc/list.py"), "awslabs.x.tools.vpc.list");
 });

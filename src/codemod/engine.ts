@@ -371,7 +371,7 @@ export interface CheckResult {
   code?: CheckCode;
   tools: Array<{ file: string; name: string; status: ToolStatus; reason?: string }>;
   /** Tools the profile does not patch (no Python body here): listed so a CI gate sees them. */
-  skipped: Array<{ file: string; name: string; line: number; reason: string }>;
+  skipped: Array<{ file: string; name: string; line: number; reason: string; kind?: ToolReport["skip"]; acknowledged?: boolean }>;
 }
 
 const SEVERITY: readonly CheckCode[] = [
@@ -431,7 +431,16 @@ export function checkPlan(plan: PatchPlan): CheckResult {
     findings,
     ...(code ? { code } : {}),
     tools: plan.tools.map((t) => ({ file: t.file, name: t.name, status: t.status, ...(t.reason ? { reason: t.reason } : {}) })),
-    skipped: plan.tools.filter((t) => t.status === "skipped").map((t) => ({ file: t.file, name: t.name, line: t.line, reason: t.reason ?? "" })),
+    skipped: plan.tools
+      .filter((t) => t.status === "skipped")
+      .map((t) => ({
+        file: t.file,
+        name: t.name,
+        line: t.line,
+        reason: t.reason ?? "",
+        ...(t.skip ? { kind: t.skip } : {}),
+        ...(t.acknowledged ? { acknowledged: true } : {}),
+      })),
   };
 }
 
