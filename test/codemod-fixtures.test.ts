@@ -111,19 +111,39 @@ for (const name of readdirSync(FIXTURES).sort()) {
       assert.deepEqual(treeDiff(want, got, isGenerated), [], "revert did not restore the original bytes");
       assert.ok(![...got.keys()].some(isGenerated), "revert must remove the runtime and the manifest");
 
-      if (c.python && c.module) await importCheck(dir, c, profile.extraParams);
+      if (c.python && c.module) await importCheck(dir, c, profile.extraParams, input);
     } finally {
       cleanup();
     }
   });
 }
 
-/** After patching again, Python imports the module and FastMCP lists account_id in every tool's schema. */
-async function importCheck(dir: string, c: Case, params: readonly string[]): Promise<void> {
+type Schemas = Record<string, { properties: Record<string, { anyOf?: Array<{ pattern?: string }> }>; required?: string[] }>;
+
+/**
+ * After patching again, Python imports the module and FastMCP lists account_id in every tool's schema;
+ * every tool keeps exactly the parameters it had in the unpatched input (none lost, none leaked, such as
+ * a method's `self` through a pass-through wrapper) and the same required ones.
+ */
+async function importCheck(dir: string, c: Case, params: readonly string[], input: string): Promise<void> {
   const profile = getProfile(c.server);
   const target = path.join(dir, c.path);
   await writePatch(await planPatch(profile, locateServer(profile, target)));
-  const { importRoot } = locateServer(profile, target);
+  const schemas = listSchemas(locateServer(profile, target).importRoot, c);
+  const original = listSchemas(locateServer(profile, path.join(input, c.path)).importRoot, c);
+  assert.deepEqual(Object.keys(schemas).sort(), Object.keys(original).sort(), "the patched server lists other tools");
+  assert.ok(Object.keys(schemas).length > 0);
+  for (const [tool, schema] of Object.entries(schemas)) {
+    for (const p of params) assert.ok(p in schema.properties, `${tool} lacks ${p} in its input schema`);
+    assert.match(JSON.stringify(schema.properties.account_id), /\\\\d\{12\}|\[0-9\]\{12\}/, `${tool}: account_id has no 12-digit pattern`);
+    const before = original[tool];
+    const added = params.filter((p) => !(before && p in before.properties));
+    assert.deepEqual(Object.keys(schema.properties), [...Object.keys(before?.properties ?? {}), ...added], `${tool}: parameters changed`);
+    assert.deepEqual(schema.required ?? [], before?.required ?? [], `${tool}: required parameters changed`);
+  }
+}
+
+function listSchemas(importRoot: string, c: Case): Schemas {
   const script = [
     "import asyncio, importlib, json, sys",
     `sys.path.insert(0, ${JSON.stringify(importRoot)})`,
@@ -131,12 +151,8 @@ async function importCheck(dir: string, c: Case, params: readonly string[]): Pro
     "tools = asyncio.run(mod.mcp.list_tools())",
     "print(json.dumps({t.name: t.inputSchema for t in tools}))",
   ].join("\n");
-  const r = spawnSync(testPython(), ["-c", script], { encoding: "utf8" });
+  // No __pycache__ in the fixture's input folder.
+  const r = spawnSync(testPython(), ["-c", script], { encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
   assert.equal(r.status, 0, r.stderr);
-  const schemas = JSON.parse(r.stdout) as Record<string, { properties: Record<string, { anyOf?: Array<{ pattern?: string }> }> }>;
-  assert.ok(Object.keys(schemas).length > 0);
-  for (const [tool, schema] of Object.entries(schemas)) {
-    for (const p of params) assert.ok(p in schema.properties, `${tool} lacks ${p} in its input schema`);
-    assert.match(JSON.stringify(schema.properties.account_id), /\\\\d\{12\}|\[0-9\]\{12\}/, `${tool}: account_id has no 12-digit pattern`);
-  }
+  return JSON.parse(r.stdout) as Schemas;
 }

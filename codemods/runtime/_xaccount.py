@@ -1577,7 +1577,12 @@ def cross_account(fn: F) -> F:
         wrapper = sync_wrapper
 
     signature = _resolved_signature(fn)
-    if signature is not None:
+    # A method is reached through a bound method, which lends its function's attributes to whatever
+    # copies them: a pass-through wrapper made with functools.wraps(self.tool) copies __dict__, and an
+    # explicit __signature__ there would give it the unbound signature (`self` as a required tool
+    # argument). A method keeps only __wrapped__, which inspect follows to the bound method, dropping `self`.
+    is_method = next(iter(inspect.signature(fn).parameters), None) in ("self", "cls")
+    if signature is not None and not is_method:
         wrapper.__signature__ = signature  # type: ignore[attr-defined]
     return typing.cast(F, wrapper)
 

@@ -10,7 +10,10 @@ import { applyInserts } from "./apply.js";
 import { DECORATOR, IMPORT_MARKER, JOURNAL_FILE, MANIFEST_FILE, RUNTIME_FILE, runtimeImportModule } from "./contract.js";
 import { guarded } from "./fs-errors.js";
 import { patchCommand } from "./shell.js";
-import { DEFAULT_RULES, findTools, registrationPattern } from "./find-tools.js";
+import type { FoundTools, ToolSite } from "./find-tools.js";
+import { PackageIndex } from "./package-index.js";
+import { Resolver } from "./resolve.js";
+import { judgeSkip, packageSources, scanPackage } from "./scan.js";
 import type { LocatedServer } from "./locate.js";
 import {
   loadManifest,
@@ -22,10 +25,9 @@ import {
   type FileRecord,
   type Manifest,
 } from "./manifest.js";
-import { firstSyntaxProblem, parsePython } from "./parse.js";
 import { planFile, type ToolStatus, type ToolVerdict } from "./plan.js";
 import type { ServerProfile } from "./profile.js";
-import { decodeSource, encodeSource, sha256 } from "./source.js";
+import { encodeSource, sha256 } from "./source.js";
 import { choosePython, reparseProblems, startCompiler, type CompileResult, type Compiler } from "./verify.js";
 import { currentRuntime, readStamp, runtimeAction, type RuntimeAction, type RuntimeStamp } from "./vendor.js";
 import { commitFiles, hasJournal, recoverJournal, type FileOp, type Recovery } from "./write.js";
@@ -63,7 +65,6 @@ export interface PatchPlan {
   ops: FileOp[];
 }
 
-const REGISTRATION_HINT = registrationPattern(DEFAULT_RULES);
 
 const hasMarks = (text: string): boolean => text.includes(IMPORT_MARKER) || new RegExp(`@${DECORATOR}\\b`).test(text);
 
@@ -84,14 +85,6 @@ function pythonFiles(packageDir: string, skipDirs: readonly string[]): string[] 
   };
   walk("");
   return out.sort();
-}
-
-function decodeOrRefuse(raw: Buffer, rel: string): string {
-  const text = decodeSource(raw);
-  if (text === undefined) {
-    throw usageError("source-syntax-error", `${rel}: not valid UTF-8; nothing was written`, "xaccount edits UTF-8 Python source only");
-  }
-  return text;
 }
 
 export interface PatchOptions {
@@ -158,26 +151,55 @@ async function planPatchWith(
   const unrecorded: string[] = [];
   const runtimeModule = runtimeImportModule(profile.packagePath);
 
-  for (const rel of pythonFiles(packageDir, profile.skipDirs ?? [])) {
-    const abs = path.join(packageDir, rel);
-    const record = old.manifest?.files[rel];
-    const raw = guarded(abs, "read", () => readFileSync(abs));
-    // Cheap filter: a module with no `.tool` / `.add_tool` / `.mount` registers no tool (and was never
-    // patched), so it is not even parsed.
-    if (!record && !REGISTRATION_HINT.test(raw.toString("latin1"))) continue;
-    const text = decodeOrRefuse(raw, rel);
-    const tree = parsePython(text);
-    const problem = firstSyntaxProblem(tree);
-    if (problem) {
-      throw usageError(
-        "source-syntax-error",
-        `${path.join(packageDir, rel)}:${problem.line}:${problem.column}: ${problem.what}; nothing was written`,
-        "the server's own source does not parse: fix that line or reinstall the package, then patch again",
-      );
+  const files = pythonFiles(packageDir, profile.skipDirs ?? []);
+  const sources = packageSources(packageDir);
+  const index = new PackageIndex(profile.packagePath.split("/").join("."), files, sources.parse, sources.bytesText);
+  const resolver = new Resolver(index);
+  // 1. Every registration in the package, resolved to the defs it names, wherever they are: a tool
+  // registered in server.py may be defined in tools/x.py, so edits are grouped by the def's file.
+  const scan = scanPackage(files, index, resolver);
+  const plans = new Map<string, FoundTools>();
+  const empty = (): FoundTools => ({ tools: [], skipped: [], toolObjectFns: [], factoryTools: 0, factoryProblems: 0 });
+  const foundFor = (rel: string): FoundTools => {
+    const had = plans.get(rel);
+    if (had) return had;
+    const f = empty();
+    plans.set(rel, f);
+    return f;
+  };
+  for (const [rel, found] of scan.byFile) {
+    foundFor(rel).skipped.push(...found.skipped);
+    for (const t of found.tools) {
+      const into = foundFor(t.file).tools;
+      const same = into.findIndex((x) => x.func.startIndex === t.func.startIndex);
+      if (same < 0) into.push(t);
+      else if ((into[same] as ToolSite).name === (into[same] as ToolSite).funcName && t.name !== t.funcName) into[same] = t;
     }
-    const found = findTools(tree.rootNode, DEFAULT_RULES);
+  }
+  for (const [rel, lines] of scan.toolObjectFns) {
+    // `mcp.add_tool(tool.fn, ...)`: the function of a Tool object. Every Tool.from_function of the
+    // package was resolved above, so its function is a tool already; with none, nothing accounts for it.
+    if (scan.factoryTools > 0 && scan.factoryProblems === 0) continue;
+    for (const line of lines) {
+      foundFor(rel).skipped.push({
+        name: "<tool>.fn",
+        line,
+        reason: "registers the function of a Tool object (.fn) and not every Tool.from_function of the package could be resolved",
+        kind: "unresolved",
+      });
+    }
+  }
+
+  for (const rel of files) {
+    const record = old.manifest?.files[rel];
+    if (!plans.has(rel) && !record && !hasMarks(sources.bytesText(rel))) continue;
+    const raw = sources.raw(rel);
+    const text = sources.text(rel);
+    const tree = sources.parse(rel).tree;
+    const found = plans.get(rel) ?? empty();
+    found.tools.sort((a, b) => a.func.startIndex - b.func.startIndex);
     const plan = planFile(text, tree.rootNode, found, { params: profile.extraParams, runtimeModule });
-    for (const t of plan.tools) tools.push({ file: rel, ...t });
+    for (const t of plan.tools) tools.push({ file: rel, ...judgeSkip(profile, t) });
     const marked = hasMarks(text);
     if (marked && !record) {
       // Edits whose original bytes nobody kept (a crash of an xaccount without the journal, a deleted
@@ -223,6 +245,15 @@ async function planPatchWith(
       "manifest-incomplete",
       `${unrecorded.map((f) => path.join(packageDir, f)).join(", ")} carr${unrecorded.length > 1 ? "y" : "ies"} xaccount edits that ${MANIFEST_FILE} does not record, so their original bytes are unknown; nothing was written`,
       `reinstall the server package (pip install --force-reinstall --no-deps ${profile.distribution}==<version>), then ${command(profile, located)}`,
+    );
+  }
+  const wrapper = tools.find((t) => t.skip === "wrapper" && !t.acknowledged);
+  if (wrapper && !opts.check) {
+    // Decorating the wrapper would pass --check and still leave the real tool without account_id.
+    throw usageError(
+      "tool-wrapper-unresolved",
+      `${path.join(packageDir, wrapper.file)}:${wrapper.line}: tool ${wrapper.name}: ${wrapper.reason ?? "a pass-through wrapper"}; nothing was written`,
+      `xaccount patches the functions a pass-through wrapper wraps, never the wrapper; if this tool is correct without account_id, say why in the profile's unpatchedTools`,
     );
   }
   const patchable = tools.filter((t) => t.status !== "skipped");
@@ -314,7 +345,14 @@ export async function writePatch(plan: PatchPlan): Promise<void> {
 }
 
 /** What --check found wrong, by kind: the code names the TROUBLESHOOTING section. */
-export type CheckCode = "runtime-modified" | "patched-file-edited" | "manifest-incomplete" | "not-patched";
+export type CheckCode =
+  | "runtime-modified"
+  | "patched-file-edited"
+  | "manifest-incomplete"
+  | "not-patched"
+  | "tool-wrapper-unresolved"
+  | "tool-unresolved"
+  | "tool-own-account-id";
 
 export interface CheckFinding {
   code: CheckCode;
@@ -333,10 +371,18 @@ export interface CheckResult {
   code?: CheckCode;
   tools: Array<{ file: string; name: string; status: ToolStatus; reason?: string }>;
   /** Tools the profile does not patch (no Python body here): listed so a CI gate sees them. */
-  skipped: Array<{ file: string; name: string; line: number; reason: string }>;
+  skipped: Array<{ file: string; name: string; line: number; reason: string; kind?: ToolReport["skip"]; acknowledged?: boolean }>;
 }
 
-const SEVERITY: readonly CheckCode[] = ["runtime-modified", "patched-file-edited", "manifest-incomplete", "not-patched"];
+const SEVERITY: readonly CheckCode[] = [
+  "runtime-modified",
+  "patched-file-edited",
+  "manifest-incomplete",
+  "not-patched",
+  "tool-wrapper-unresolved",
+  "tool-unresolved",
+  "tool-own-account-id",
+];
 
 /**
  * The --check verdict: the vendored runtime byte-identical to what the manifest recorded and to what this
@@ -359,6 +405,11 @@ export function checkPlan(plan: PatchPlan): CheckResult {
   for (const f of plan.unrecorded) add("manifest-incomplete", f, `${f} carries xaccount edits that ${MANIFEST_FILE} does not record: --revert could not restore it`);
   for (const t of plan.tools) {
     if (t.status === "unpatched") add("not-patched", t.file, `${t.file}:${t.line}: tool ${t.name} is not patched (lacks ${t.adds.join(", ")})`);
+    // A tool the running server would expose without (our) account_id, for a reason the profile does not accept.
+    if (t.status === "skipped" && !t.acknowledged) {
+      const code = t.skip === "wrapper" ? "tool-wrapper-unresolved" : t.skip === "unresolved" ? "tool-unresolved" : t.skip === "own-account-id" ? "tool-own-account-id" : undefined;
+      if (code) add(code, t.file, `${t.file}:${t.line}: tool ${t.name} would run without cross-account access: ${t.reason ?? ""}`);
+    }
   }
   for (const c of plan.changes) {
     if (!plan.tools.some((t) => t.file === c.file && t.status === "unpatched")) add("not-patched", c.file, `${c.file}: runtime import missing`);
@@ -380,7 +431,16 @@ export function checkPlan(plan: PatchPlan): CheckResult {
     findings,
     ...(code ? { code } : {}),
     tools: plan.tools.map((t) => ({ file: t.file, name: t.name, status: t.status, ...(t.reason ? { reason: t.reason } : {}) })),
-    skipped: plan.tools.filter((t) => t.status === "skipped").map((t) => ({ file: t.file, name: t.name, line: t.line, reason: t.reason ?? "" })),
+    skipped: plan.tools
+      .filter((t) => t.status === "skipped")
+      .map((t) => ({
+        file: t.file,
+        name: t.name,
+        line: t.line,
+        reason: t.reason ?? "",
+        ...(t.skip ? { kind: t.skip } : {}),
+        ...(t.acknowledged ? { acknowledged: true } : {}),
+      })),
   };
 }
 

@@ -3,6 +3,8 @@
  * way ast-grep separates rules from the engine. Tree-sitter nodes in, plain records out.
  */
 import type { Node } from "./parse.js";
+import { oneLine, PackageIndex } from "./package-index.js";
+import { keywordString, keywordValue, positionalArgs, Resolver, stringValue, TOOL_FACTORY, type Resolution } from "./resolve.js";
 
 export interface ToolRules {
   /** `@x.<attr>`, `@x.<attr>(...)` and `x.<attr>(...)(fn)` register a tool. */
@@ -28,6 +30,9 @@ export function registrationPattern(rules: ToolRules, flags = ""): RegExp {
 /** How a proxy to a remote MCP server shows in code: create_proxy, as_proxy, ProxyClient, *_proxied_*. */
 const PROXY = /prox(y|ied)/i;
 
+/** `Tool.from_function(...)`: a tool object made from a function, registered later (often in a loop). */
+const FACTORY = /\.[ \t]*(from_function)\b/g;
+
 export interface ToolSite {
   /** The name the tool is registered under (name= argument, else the function name). */
   name: string;
@@ -37,64 +42,128 @@ export interface ToolSite {
   registration: "decorator" | "call";
   /** 1-based line of the def. */
   line: number;
+  /** Package-relative file holding the def (it may be registered from another module). */
+  file: string;
 }
+
+/**
+ * Why a registration is not patched: `remote` (a proxy to a remote MCP server: nothing here to
+ * patch, by design), `unresolved` (the engine cannot tell which function it is: --check fails on it
+ * unless the profile says why it is fine), `wrapper` (a pass-through wrapper whose wrapped functions
+ * cannot be found: the patch refuses).
+ */
+export type SkipKind = "remote" | "unresolved" | "wrapper";
 
 export interface SkippedSite {
   name: string;
   line: number;
   reason: string;
+  kind: SkipKind;
 }
 
 export interface FoundTools {
   tools: ToolSite[];
   skipped: SkippedSite[];
+  /** Lines registering `<tool>.fn`: covered when the package's Tool.from_function sites all resolve. */
+  toolObjectFns: number[];
+  /** Functions found through Tool.from_function here, and from_function calls that did not resolve. */
+  factoryTools: number;
+  factoryProblems: number;
+}
+
+export interface FindContext {
+  resolver: Resolver;
+  /** This module's package-relative path. */
+  file: string;
 }
 
 /**
- * Finds the tools of a module. Rather than walking every node (slow through the Node binding), it
- * looks for the rule's attribute names in the text (`.tool`, `.add_tool`, `.mount`) and asks the tree
- * what each hit is; hits inside comments or strings are not identifiers and fall away.
+ * Finds the tools a module registers, wherever their defs are. Rather than walking every node (slow
+ * through the Node binding), it looks for the rule's attribute names in the text (`.tool`,
+ * `.add_tool`, `.mount`, `.from_function`) and asks the tree what each hit is; hits inside comments
+ * or strings are not identifiers and fall away.
  */
-export function findTools(root: Node, rules: ToolRules = DEFAULT_RULES): FoundTools {
-  const tools = new Map<number, ToolSite>();
+export function findTools(root: Node, rules: ToolRules = DEFAULT_RULES, ctx?: FindContext): FoundTools {
+  const file = ctx?.file ?? "module.py";
+  const resolver = ctx?.resolver ?? new Resolver(PackageIndex.single(root, file));
+  const tools = new Map<string, ToolSite>();
   const skipped: SkippedSite[] = [];
-  const add = (site: ToolSite): void => {
-    if (!tools.has(site.func.startIndex)) tools.set(site.func.startIndex, site);
+  const toolObjectFns: number[] = [];
+  let factoryTools = 0;
+  let factoryProblems = 0;
+  const found: Found = {
+    file,
+    resolver,
+    add: (site) => {
+      const key = `${site.file}:${site.func.startIndex}`;
+      const had = tools.get(key);
+      // A name given where it is registered beats the def's own name.
+      if (!had || (had.name === had.funcName && site.name !== site.funcName)) tools.set(key, site);
+    },
+    skip: (s) => {
+      if (!skipped.some((k) => k.line === s.line && k.reason === s.reason)) skipped.push(s);
+    },
+    toolObjectFn: (line) => toolObjectFns.push(line),
   };
   const hits = registrationPattern(rules, "g");
   // root.text starts at root.startIndex, which is 1, not 0, after a byte order mark.
   const text = root.text;
   const seenCalls = new Set<number>();
-  for (const m of text.matchAll(hits)) {
+  const attributeAt = (m: RegExpMatchArray): Node | undefined => {
     const nameAt = root.startIndex + (m.index ?? 0) + m[0].length - (m[1] ?? "").length;
     const ident = root.descendantForIndex(nameAt, nameAt + (m[1] ?? "").length);
     const attr = ident.parent;
     if (ident.type !== "identifier" || attr?.type !== "attribute" || attr.childForFieldName("attribute")?.startIndex !== ident.startIndex) {
-      continue;
+      return undefined;
     }
+    return attr;
+  };
+  for (const m of text.matchAll(hits)) {
+    const attr = attributeAt(m);
+    if (!attr) continue;
     const parent = attr.parent;
     if (parent?.type === "decorator") {
       // @x.tool
       const def = decoratedFunction(parent);
-      if (def && toolRegistration(attr, rules)) add(site(def, undefined, "decorator"));
+      if (def && toolRegistration(attr, rules)) registerDef(found, def, undefined, "decorator");
     } else if (parent?.type === "call" && parent.childForFieldName("function")?.startIndex === attr.startIndex) {
       const outer = parent.parent;
       if (outer?.type === "decorator") {
         // @x.tool(...)
         const def = decoratedFunction(outer);
         const reg = toolRegistration(parent, rules);
-        if (def && reg) add(site(def, reg.name, "decorator"));
+        if (def && reg) registerDef(found, def, reg.name, "decorator");
       } else if (outer?.type === "call" && outer.childForFieldName("function")?.startIndex === parent.startIndex) {
         // x.tool(...)(fn)
-        if (!seenCalls.has(outer.startIndex)) visitCall(outer, rules, add, skipped);
+        if (!seenCalls.has(outer.startIndex)) visitCall(outer, rules, found);
         seenCalls.add(outer.startIndex);
       } else {
-        if (!seenCalls.has(parent.startIndex)) visitCall(parent, rules, add, skipped);
+        if (!seenCalls.has(parent.startIndex)) visitCall(parent, rules, found);
         seenCalls.add(parent.startIndex);
       }
     }
   }
-  return { tools: [...tools.values()].sort((a, b) => a.func.startIndex - b.func.startIndex), skipped };
+  // Tool.from_function(fn=f, name=...): the tool object is registered elsewhere, often in a loop
+  // over a list of them; the function is the tool wherever that happens.
+  for (const m of text.matchAll(FACTORY)) {
+    const attr = attributeAt(m);
+    const call = attr?.parent;
+    if (!attr || call?.type !== "call" || call.childForFieldName("function")?.startIndex !== attr.startIndex) continue;
+    if (!TOOL_FACTORY.test(attr.text)) continue;
+    const r = resolver.functions(call, file);
+    factoryTools += r.values.filter((v) => v.kind === "def").length;
+    factoryProblems += r.problems.length + r.values.filter((v) => v.kind !== "def").length;
+    report(found, call, r, undefined, "call");
+  }
+  return { tools: [...tools.values()].sort((a, b) => a.func.startIndex - b.func.startIndex), skipped, toolObjectFns, factoryTools, factoryProblems };
+}
+
+interface Found {
+  file: string;
+  resolver: Resolver;
+  add: (site: ToolSite) => void;
+  skip: (s: SkippedSite) => void;
+  toolObjectFn: (line: number) => void;
 }
 
 function decoratedFunction(decorator: Node): Node | undefined {
@@ -107,9 +176,15 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-function site(func: Node, registeredName: string | undefined, registration: ToolSite["registration"]): ToolSite {
+function site(func: Node, registeredName: string | undefined, registration: ToolSite["registration"], file: string): ToolSite {
   const funcName = func.childForFieldName("name")?.text ?? "<anonymous>";
-  return { name: registeredName ?? funcName, funcName, func, registration, line: func.startPosition.row + 1 };
+  return { name: registeredName ?? funcName, funcName, func, registration, line: func.startPosition.row + 1, file };
+}
+
+/** A def registered by a decorator: the tool itself, unless it is a pass-through wrapper. */
+function registerDef(found: Found, def: Node, name: string | undefined, registration: ToolSite["registration"]): void {
+  const r = found.resolver.throughWrappers({ kind: "def", file: found.file, func: def, ...(name ? { name } : {}) }, 0);
+  report(found, def, r, name, registration);
 }
 
 /** `x.tool` or `x.tool(...)`: a tool registration expression; returns the name= it gives, if any. */
@@ -124,130 +199,92 @@ function toolRegistration(expr: Node, rules: ToolRules): { name: string | undefi
   return undefined;
 }
 
-function visitCall(
-  call: Node,
-  rules: ToolRules,
-  add: (site: ToolSite) => void,
-  skipped: SkippedSite[],
-): void {
+function visitCall(call: Node, rules: ToolRules, found: Found): void {
   const fn = call.childForFieldName("function");
   const args = call.childForFieldName("arguments");
   if (!fn || !args) return;
   const first = positionalArgs(args)[0];
   // x.tool(...)(fn)
   if (fn.type === "call" && toolRegistration(fn, rules)) {
-    if (first) registerValue(call, first, registeredName(fn.childForFieldName("arguments")), add, skipped);
+    if (first) registerValue(found, call, first, registeredName(fn.childForFieldName("arguments")));
+    else found.skip({ name: oneLine(call.text), line: line(call), reason: "a tool registration that passes no function", kind: "unresolved" });
     return;
   }
   if (fn.type !== "attribute") return;
-  // x.add_tool(fn) / x.add_tool(Tool.from_function(fn, name=...)) / x.tool(fn)
-  if (isAttr(fn, rules.registerCalls) || (isAttr(fn, rules.decoratorAttributes) && first?.type === "identifier")) {
-    if (!first) return;
-    let value = first;
-    let name = registeredName(args);
-    if (value.type === "call" && /from_function$/.test(value.childForFieldName("function")?.text ?? "")) {
-      const inner = value.childForFieldName("arguments");
-      name = registeredName(inner, false) ?? name;
-      value = (inner && positionalArgs(inner)[0]) ?? value;
+  // x.add_tool(fn) / x.add_tool(Tool.from_function(fn, name=...)) / x.tool(fn) / x.tool(self.method)
+  const isRegister = isAttr(fn, rules.registerCalls);
+  if (isRegister || (isAttr(fn, rules.decoratorAttributes) && first && first.type !== "string")) {
+    if (!first) {
+      const value = keywordValue(args, "tool") ?? keywordValue(args, "fn");
+      if (value) registerValue(found, call, value, registeredName(args));
+      else found.skip({ name: oneLine(call.text), line: line(call), reason: "a tool registration that passes no function", kind: "unresolved" });
+      return;
     }
-    registerValue(call, value, name, add, skipped);
+    registerValue(found, call, first, registeredName(args));
+    return;
+  }
+  // x.tool(name=...) neither applied nor used as a decorator: the decorator is kept for later.
+  if (isAttr(fn, rules.decoratorAttributes)) {
+    found.skip({
+      name: registeredName(args) ?? oneLine(call.text),
+      line: line(call),
+      reason: `${oneLine(call.text)} is kept in a value and applied elsewhere: xaccount cannot tell to which function`,
+      kind: "unresolved",
+    });
     return;
   }
   // x.mount(create_proxy(...), namespace=...)
-  if (isAttr(fn, rules.mountCalls) && first && looksLikeRemoteProxy(call, first)) {
+  if (isAttr(fn, rules.mountCalls) && first && looksLikeRemoteProxy(found, first)) {
     const ns = keywordString(args, ["namespace", "prefix"]);
-    skipped.push({
+    found.skip({
       name: ns ? `${ns}_*` : first.text,
-      line: call.startPosition.row + 1,
+      line: line(call),
       reason: `tools of a remote MCP server mounted here (${oneLine(first.text)}): they have no Python body in this package`,
+      kind: "remote",
     });
   }
 }
 
-function registerValue(
-  call: Node,
-  value: Node,
-  name: string | undefined,
-  add: (site: ToolSite) => void,
-  skipped: SkippedSite[],
-): void {
-  const line = call.startPosition.row + 1;
-  if (value.type === "identifier") {
-    const def = resolveFunction(call, value.text);
-    if (def) {
-      add(site(def, name, "call"));
-      return;
-    }
-    const origin = resolveOrigin(call, value.text);
-    skipped.push({ name: name ?? origin.name ?? value.text, line, reason: origin.reason });
-    return;
-  }
-  skipped.push({
-    name: name ?? oneLine(value.text),
-    line,
-    reason: PROXY.test(value.text)
-      ? "proxied from a remote MCP server: no Python body to patch"
-      : `registered from an expression (${oneLine(value.text)}), not a function defined here`,
-  });
+const line = (n: Node): number => n.startPosition.row + 1;
+
+function registerValue(found: Found, call: Node, value: Node, name: string | undefined): void {
+  const r = found.resolver.functions(value, found.file);
+  report(found, call, r, name, "call", value);
 }
 
-/** The function `name` as seen from `from`: a def in an enclosing block or the module. */
-function resolveFunction(from: Node, name: string): Node | undefined {
-  for (let scope: Node | null = from.parent; scope; scope = scope.parent) {
-    if (scope.type !== "block" && scope.type !== "module") continue;
-    for (const stmt of scope.namedChildren) {
-      const def = stmt.type === "decorated_definition" ? stmt.childForFieldName("definition") : stmt;
-      if (def?.type === "function_definition" && def.childForFieldName("name")?.text === name) return def;
+function report(found: Found, at: Node, r: Resolution, name: string | undefined, registration: ToolSite["registration"], value: Node = at): void {
+  for (const v of r.values) {
+    if (v.kind === "def") found.add(site(v.func, name ?? v.name, registration, v.file));
+    else if (v.kind === "tool-fn") found.toolObjectFn(line(at));
+    else {
+      found.skip({
+        name: name ?? oneLine(value.text),
+        line: line(at),
+        reason: `registers ${v.kind === "module" ? `the module ${v.module}` : `the string ${JSON.stringify(v.value)}`}, not a function`,
+        kind: "unresolved",
+      });
     }
   }
-  return undefined;
-}
-
-/** Why a registered name has no def here: where its value comes from, said for a person. */
-function resolveOrigin(from: Node, name: string): { reason: string; name?: string } {
-  for (let scope: Node | null = from.parent; scope; scope = scope.parent) {
-    if (scope.type !== "block" && scope.type !== "module") continue;
-    for (const stmt of scope.namedChildren) {
-      const text = stmt.text;
-      if (stmt.type === "expression_statement" && new RegExp(`^${name}\\s*(:[^=]*)?=`).test(text)) {
-        const call = findCall(stmt);
-        const args = call?.childForFieldName("arguments");
-        const registered = args ? keywordString(args, ["name", "local_tool_name", "tool_name"]) : undefined;
-        const reason = PROXY.test(text)
-          ? "proxied from a remote MCP server: no Python body to patch"
-          : `registered from a value (${oneLine(text)}), not a function defined here`;
-        return registered ? { reason, name: registered } : { reason };
-      }
-      if ((stmt.type === "import_from_statement" || stmt.type === "import_statement") && new RegExp(`\\b${name}\\b`).test(text)) {
-        return { reason: `defined in another module (${oneLine(text)}); only functions defined where they are registered are patched` };
-      }
-    }
+  for (const p of r.problems) {
+    found.skip({
+      name: name ?? p.name ?? oneLine(value.text),
+      line: line(at),
+      reason: p.remote ? `proxied from a remote MCP server: no Python body to patch (${p.reason})` : p.reason,
+      kind: p.wrapper ? "wrapper" : p.remote ? "remote" : "unresolved",
+    });
   }
-  return { reason: `registered from ${name}, which is not a function defined here` };
 }
 
-/** The first call in a statement (through `await`), e.g. the right side of `x = await make(...)`. */
-function findCall(node: Node): Node | undefined {
-  if (node.type === "call") return node;
-  for (const c of node.namedChildren) {
-    const hit = findCall(c);
-    if (hit) return hit;
-  }
-  return undefined;
-}
-
-function looksLikeRemoteProxy(call: Node, arg: Node): boolean {
+function looksLikeRemoteProxy(found: Found, arg: Node): boolean {
   if (PROXY.test(arg.text)) return true;
-  return arg.type === "identifier" && PROXY.test(resolveOrigin(call, arg.text).reason);
+  if (arg.type !== "identifier") return false;
+  const r = found.resolver.value(arg, found.file, 0);
+  return r.problems.some((p) => p.remote === true);
 }
 
 function isAttr(node: Node, names: readonly string[]): boolean {
   const attr = node.childForFieldName("attribute");
   return attr !== null && names.includes(attr.text);
-}
-
-function positionalArgs(args: Node): Node[] {
-  return args.namedChildren.filter((a) => a.type !== "keyword_argument" && a.type !== "comment");
 }
 
 /** name="x" keyword, else (optionally) a first positional string literal. */
@@ -257,26 +294,4 @@ function registeredName(args: Node | null, positional = true): string | undefine
   if (kw !== undefined) return kw;
   const first = positional ? positionalArgs(args)[0] : undefined;
   return first?.type === "string" ? stringValue(first) : undefined;
-}
-
-function keywordString(args: Node, names: string[]): string | undefined {
-  for (const a of args.namedChildren) {
-    if (a.type !== "keyword_argument") continue;
-    const key = a.childForFieldName("name")?.text;
-    const value = a.childForFieldName("value");
-    if (key && names.includes(key) && value?.type === "string") return stringValue(value);
-  }
-  return undefined;
-}
-
-function stringValue(str: Node): string {
-  return str.namedChildren
-    .filter((c) => c.type === "string_content")
-    .map((c) => c.text)
-    .join("");
-}
-
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, " ");
-  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
 }

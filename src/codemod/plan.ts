@@ -4,7 +4,7 @@
  */
 import type { Node } from "./parse.js";
 import type { Insert } from "./apply.js";
-import type { FoundTools, ToolSite } from "./find-tools.js";
+import type { FoundTools, SkipKind, ToolSite } from "./find-tools.js";
 import type { ExtraParam } from "./profile.js";
 import { DECORATOR, IMPORT_MARKER, importNames, paramDeclaration } from "./contract.js";
 import { docstringOf, planDocstring } from "./docstring.js";
@@ -21,6 +21,10 @@ export interface ToolVerdict {
   /** Parameters this plan adds (empty when nothing to do). */
   adds: ExtraParam[];
   reason?: string;
+  /** Why a skipped tool is not patched (see SkipKind); "own-account-id": the tool's own parameter. */
+  skip?: SkipKind | "own-account-id";
+  /** The profile says why this skipped tool is correct as it is: --check accepts it. */
+  acknowledged?: boolean;
 }
 
 export interface FilePlan {
@@ -37,7 +41,14 @@ export interface PlanOptions {
 export function planFile(text: string, root: Node, found: FoundTools, opts: PlanOptions): FilePlan {
   const eol = eolOf(text);
   const inserts: Insert[] = [];
-  const tools: ToolVerdict[] = found.skipped.map((s) => ({ name: s.name, line: s.line, status: "skipped", adds: [], reason: s.reason }));
+  const tools: ToolVerdict[] = found.skipped.map((s) => ({
+    name: s.name,
+    line: s.line,
+    status: "skipped",
+    adds: [],
+    reason: s.reason,
+    skip: s.kind,
+  }));
   let touched = false;
   for (const tool of found.tools) {
     const verdict = planTool(text, tool, opts.params, eol);
@@ -50,7 +61,9 @@ export function planFile(text: string, root: Node, found: FoundTools, opts: Plan
   const hasPatchedTool = tools.some((t) => t.status === "patched" || t.adds.length > 0);
   if (touched || hasPatchedTool) {
     const imp = planImport(text, root, opts, eol);
-    if (imp) inserts.push(imp);
+    // First: a module whose first statement is a plain def (a tool registered from another module)
+    // gets the import and the decorator at the same index, and the import must come before.
+    if (imp) inserts.unshift(imp);
   }
   tools.sort((a, b) => a.line - b.line);
   return { inserts, tools };
@@ -107,7 +120,7 @@ export function planTool(
   const decorated = hasDecorator(tool.func, DECORATOR);
   if (names.includes("account_id") && !decorated) {
     return {
-      verdict: { ...base, status: "skipped", adds: [], reason: "already has its own account_id parameter: left as it is" },
+      verdict: { ...base, status: "skipped", adds: [], reason: "already has its own account_id parameter: left as it is", skip: "own-account-id" },
       inserts: [],
     };
   }

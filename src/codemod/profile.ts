@@ -21,6 +21,22 @@ export interface ServerProfile {
   skipDirs?: readonly string[];
   /** Known hazards of this server, printed with the next steps (client caches, sessions, proxies). */
   notes?: readonly string[];
+
+  // --- Registration forms (issue 13, the engine's side) -------------------------------------------
+  // What the engine cannot decide from the code alone. Each entry says why, and the report prints it.
+  /**
+   * Tools that already take an `account_id` of their own with another meaning (a billing or linked
+   * account, the account a review is about): tool name -> what it means. They are kept as they are
+   * and not made cross-account; --check accepts them. Unlisted ones are reported and fail --check.
+   */
+  ownAccountId?: Readonly<Record<string, string>>;
+  /**
+   * Registrations the engine cannot patch statically (a function known only at run time, a
+   * pass-through wrapper whose wrapped functions cannot be traced) that are correct without
+   * account_id: tool name (as the report shows it) -> why. --check accepts them.
+   */
+  unpatchedTools?: Readonly<Record<string, string>>;
+  // --- end of registration forms --------------------------------------------------------------------
 }
 
 export type ExtraParam = "account_id" | "region";

@@ -115,6 +115,13 @@ function checkError(code: CheckResult["code"], message: string, hint: string): E
       return failure("patched-file-edited", message, hint);
     case "manifest-incomplete":
       return failure("manifest-incomplete", message, hint);
+    // Registration forms the engine could not patch (issue 13): say which, the profile may accept them.
+    case "tool-wrapper-unresolved":
+      return failure("tool-wrapper-unresolved", message, hint);
+    case "tool-unresolved":
+      return failure("tool-unresolved", message, hint);
+    case "tool-own-account-id":
+      return failure("tool-own-account-id", message, hint);
     default:
       return failure("not-patched", message, hint);
   }
@@ -143,7 +150,9 @@ function check(engine: Engine, plan: PatchPlan, opts: PatchOptions, io: Io): voi
         ? `run: ${patchCommand(profile.name, located.inputPath)}`
         : verdict.code === "manifest-incomplete"
           ? `reinstall the server package (pip install --force-reinstall --no-deps ${profile.distribution}==<version>), then ${patchCommand(profile.name, located.inputPath)}`
-          : `look at ${shellQuote(where)}: someone changed what xaccount wrote; ${patchCommand(profile.name, located.inputPath, "--revert", "--force")} then ${patchCommand(profile.name, located.inputPath)} rewrites it`;
+          : verdict.code === "tool-unresolved" || verdict.code === "tool-wrapper-unresolved" || verdict.code === "tool-own-account-id"
+            ? "these tools would be exposed without cross-account access: if that is correct, say why in the server's profile (unpatchedTools, ownAccountId); see TROUBLESHOOTING.md"
+            : `look at ${shellQuote(where)}: someone changed what xaccount wrote; ${patchCommand(profile.name, located.inputPath, "--revert", "--force")} then ${patchCommand(profile.name, located.inputPath)} rewrites it`;
     throw checkError(verdict.code, `${where}: ${first?.message ?? "not patched"} (${verdict.findings.length} problem(s) found by --check)`, hint);
   }
 }
