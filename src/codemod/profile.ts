@@ -21,6 +21,12 @@ export interface ServerProfile {
   skipDirs?: readonly string[];
   /** Known hazards of this server, printed with the next steps (client caches, sessions, proxies). */
   notes?: readonly string[];
+  /**
+   * Set on a profile built from package metadata (codemods/generic.ts), not on a profile file: what it
+   * was built from. Such a server is first checked to make AWS calls at all (no-aws-calls otherwise);
+   * a profile file's server is known to.
+   */
+  generic?: { source: "dist-info" | "pyproject" };
 }
 
 export type ExtraParam = "account_id" | "region";
