@@ -6,7 +6,7 @@
  */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
@@ -15,6 +15,7 @@ import { snapshot, treeDiff } from "./helpers/trees.js";
 import { detectServers, parseScripts, projectKeys, recordPackages, shortName } from "../src/codemod/detect.js";
 import { importsAwsSdk } from "../src/codemod/aws-imports.js";
 import { profileFor } from "../codemods/index.js";
+import { testPython } from "./helpers/moto.js";
 
 const BIN = path.join(PACKAGE_ROOT, "bin", "xaccount.js");
 
@@ -190,4 +191,34 @@ test("profileFor: profile files by name and by detected distribution; others get
   assert.deepEqual(profileFor(site).extraParams, ["account_id", "region"]);
   installDistInfo(site, "eks");
   assert.equal(profileFor("eks", site).title, "AWS Labs EKS MCP server");
+});
+
+/** A virtualenv layout whose python is `python`, with one AWS Labs server installed. */
+function venvWith(t: TestContext, python: string): { venv: string; site: string } {
+  const venv = tempDir(t);
+  const site = path.join(venv, "lib", "python3.11", "site-packages");
+  mkdirSync(site, { recursive: true });
+  mkdirSync(path.join(venv, "bin"));
+  symlinkSync(python, path.join(venv, "bin", "python"));
+  installDistInfo(site, "venv-thing");
+  return { venv, site };
+}
+
+test("a virtualenv whose Python cannot import botocore/pydantic is refused (runtime-deps-missing): patched, the server would not start", (t) => {
+  // A Python with no site-packages at all (-S -I): botocore and pydantic cannot be imported, as in a
+  // virtualenv that lacks them; everything else is the test Python.
+  const bin = tempDir(t);
+  const noDeps = path.join(bin, "python-without-deps");
+  writeFileSync(noDeps, `#!/bin/sh\nexec ${testPython()} -S -I "$@"\n`, { mode: 0o755 });
+  const bare = venvWith(t, noDeps);
+  const before = snapshot(bare.venv);
+  const r = run(bare.venv);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /error\[runtime-deps-missing\]: the server's Python .*bin\/python cannot import .*No module named/);
+  assert.match(r.stderr, /pip install botocore 'pydantic>=2\.5'/);
+  assert.deepEqual(treeDiff(before, snapshot(bare.venv)), []);
+  // The same tree with a Python that has them (the test virtualenv's) patches.
+  const good = venvWith(t, testPython());
+  const ok = run(good.venv);
+  assert.equal(ok.status, 0, ok.stderr);
 });

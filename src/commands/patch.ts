@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import type { Command } from "commander";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { PROFILES, profileFor, profileOf } from "../../codemods/index.js";
 import { detectServer } from "../codemod/detect.js";
@@ -87,6 +88,28 @@ function refuseNoAwsCalls(profile: ServerProfile, located: LocatedServer): void 
   );
 }
 
+/** What the vendored runtime imports beyond the standard library (see codemods/runtime/_xaccount.py). */
+const RUNTIME_IMPORTS = "import botocore.credentials, botocore.signers; from pydantic import Field, WithJsonSchema";
+
+/**
+ * The runtime imports botocore and pydantic (2.5 or later, for WithJsonSchema). A server that calls AWS
+ * has them as a rule, but one that lacks them (an optional boto3, an old pydantic) would no longer start
+ * once patched. When the package sits in a virtualenv we know its Python: ask it first.
+ */
+function refuseMissingRuntimeDeps(located: LocatedServer): void {
+  const python = located.venvPython;
+  if (!python) return;
+  const r = spawnSync(python, ["-c", RUNTIME_IMPORTS], { encoding: "utf8", timeout: 60_000 });
+  // Only an import failure is ours to report; a Python that does not run at all is the compile step's.
+  if (r.status === 0 || !/(ModuleNotFoundError|ImportError)/.test(r.stderr ?? "")) return;
+  const why = (r.stderr ?? "").trim().split("\n").pop() ?? "";
+  throw usageError(
+    "runtime-deps-missing",
+    `the server's Python ${python} cannot import what the xaccount runtime needs (${why}): patched, the server would no longer start; nothing was written`,
+    `install them into that virtualenv: ${shellQuote(python)} -m pip install botocore 'pydantic>=2.5', then patch again`,
+  );
+}
+
 export async function runPatch(server: string | undefined, target: string, opts: PatchOptions, io: Io): Promise<void> {
   const modes = [opts.check && "--check", opts.revert && "--revert", opts.diff && "--diff"].filter(Boolean);
   if (modes.length > 1) throw usageError("bad-option", `${modes.join(" and ")} cannot be combined`, "pick one mode");
@@ -108,6 +131,7 @@ export async function runPatch(server: string | undefined, target: string, opts:
   }
   if (opts.revert) return revert(engine, profile, located, opts, io);
   refuseNoAwsCalls(profile, located);
+  if (!opts.check) refuseMissingRuntimeDeps(located);
 
   const plan = await engine.planPatch(profile, located, { verify: !opts.check, check: Boolean(opts.check), force: Boolean(opts.force) });
   if (opts.check) return check(engine, plan, opts, io);
