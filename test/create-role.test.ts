@@ -463,6 +463,52 @@ test("--server ecs:<path> derives the role's actions from the installed server; 
   assert.deepEqual(granted, ["cloudformation:ListStacks", "ecs:DescribeServices", "ecs:ListClusters"], "the derived read plus the two `xaccount test` makes");
 });
 
+/** A tiny installed AWS Labs server xaccount has no profile file for: found from its dist-info. */
+function tinyAnyServer(): string {
+  const root = mkdtempSync(path.join(tmp, "tiny-any-"));
+  const pkg = path.join(root, "awslabs", "fancy_mcp_server");
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(path.join(root, "awslabs", "__init__.py"), "");
+  writeFileSync(path.join(pkg, "__init__.py"), "");
+  writeFileSync(path.join(pkg, "server.py"), [
+    "from .aws import create_boto3_client",
+    "",
+    "def tool(name):",
+    '    logs = create_boto3_client("logs")',
+    "    logs.describe_log_groups(logGroupNamePrefix=name)",
+    "    logs.delete_log_group(logGroupName=name)",
+    "",
+  ].join("\n"));
+  const info = path.join(root, "awslabs_fancy_mcp_server-0.3.0.dist-info");
+  mkdirSync(info);
+  writeFileSync(path.join(info, "METADATA"), "Metadata-Version: 2.4\nName: awslabs.fancy-mcp-server\nVersion: 0.3.0\n");
+  writeFileSync(path.join(info, "RECORD"), "awslabs/fancy_mcp_server/server.py,,\n");
+  mkdirSync(path.join(root, ".venv", "bin"), { recursive: true });
+  symlinkSync(testPython(), path.join(root, ".venv", "bin", "python"));
+  return root;
+}
+
+test("--server <name>:<path> derives the actions of any AWS Labs server found from its metadata; a name without a path is refused", async () => {
+  const alice = await newUser("alice");
+  const server = tinyAnyServer();
+  const explained = await cli(["--server", `fancy:${server}`, "--explain"]);
+  assert.equal(explained.status, 0, explained.stderr);
+  assert.match(explained.stdout, /^xaccount-fancy-read-only: 1 read actions, fancy server 0\.3\.0 \(derived from the server installed at /m);
+  assert.match(explained.stdout, /- logs:DeleteLogGroup .*not a read/);
+  const r = await cli(["--server", `ecs,fancy:${server}`, "--trust-account", "111111111111"], credsEnv(alice.creds));
+  assert.equal(r.status, 0, r.stderr);
+  const role = (await snapshot())[ROLE] as RoleSnap;
+  const granted = (role.inline["xaccount-fancy-read-only"] as { Statement: Array<{ Action: string[] }> }).Statement.flatMap((s) => s.Action).sort();
+  assert.deepEqual(granted, ["cloudformation:ListStacks", "ecs:ListClusters", "logs:DescribeLogGroups"]);
+  assert.ok(role.inline["xaccount-ecs-read-only"], "the built-in ecs set is still there");
+  const bare = await cli(["--server", "fancy"], credsEnv(alice.creds));
+  assert.equal(bare.status, 2);
+  assert.match(bare.stderr, /error\[server-invalid\]: .*fancy has no built-in actions/);
+  const wrong = await cli(["--server", `eks:${server}`, "--explain"]);
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, /error\[wrong-server\]/);
+});
+
 test("--server ecs:<path> whose Python cannot read botocore fails with a coded error and changes nothing", async () => {
   const alice = await newUser("alice");
   const server = tinyServer("/bin/false");

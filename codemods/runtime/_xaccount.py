@@ -1637,6 +1637,190 @@ Region = Annotated[
 ]
 
 
+# ---------------------------------------------------------------------------------------------
+# Tools registered while the server starts (servers section: tools generated from boto3 models or
+# from the account's resources, which no static patch can see)
+# ---------------------------------------------------------------------------------------------
+#
+# Some servers build tools at start-up: the Amazon MQ and SNS/SQS servers make one per operation of
+# the boto3 model, the Lambda and Step Functions tool servers one per function or state machine in
+# the account. Their source holds no tool function to patch, so the running server would expose them
+# without account_id while `--check` passes. Importing this module (which every patched package
+# does) therefore also wraps FastMCP's one registration point, `from_function` of the Tool classes
+# of each FastMCP flavour: every function of a patched package registered as a tool without an
+# `account_id` parameter gets one, typed AccountId, with the same activation as @cross_account.
+#
+# The static patch stays the primary path; this is the net under it, and it never double-wraps:
+# - a tool the codemod patched already has `account_id` in its signature, so it is left alone;
+# - so is a tool with an `account_id` of its own (its meaning is kept);
+# - only functions defined in a package that vendors this runtime are touched, never another
+#   library's tools (and a remote server's proxied tools are not built from functions at all).
+
+# The modules that define `from_function` for tools, per FastMCP flavour: the official SDK's
+# FastMCP (mcp 1.x) and MCPServer (mcp 2.x), and the fastmcp package (2.x: tools.tool; 3.x and
+# later: tools.base and tools.function_tool).
+_TOOL_MODULES = {
+    "mcp.server.fastmcp.tools.base": ("Tool",),
+    "mcp.server.mcpserver.tools.base": ("Tool",),
+    "fastmcp.tools.tool": ("Tool", "FunctionTool"),
+    "fastmcp.tools.base": ("Tool",),
+    "fastmcp.tools.function_tool": ("FunctionTool",),
+}
+
+
+def _tool_packages() -> set[str]:
+    """The packages whose tools get account_id at registration: every package that vendors a copy
+    of this module (shared by all copies, on the botocore module like the hook's state)."""
+    packages = getattr(botocore, "_xaccount_tool_packages", None)
+    if not isinstance(packages, set):
+        packages = set()
+        botocore._xaccount_tool_packages = packages
+    return typing.cast(set[str], packages)
+
+
+def _in_patched_package(fn: Any) -> bool:
+    module = getattr(fn, "__module__", None)
+    if module == "__main__":
+        # `python -m awslabs.x_mcp_server.server`, as servers are started: its module's real name.
+        spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+        module = getattr(spec, "name", None)
+    if not isinstance(module, str):
+        return False
+    return any(module == p or module.startswith(p + ".") for p in _tool_packages())
+
+
+def needs_account_param(fn: Any) -> bool:
+    """True for a tool function of a patched package that has no account_id parameter (yet)."""
+    if not (inspect.isfunction(fn) or inspect.ismethod(fn)) or not _in_patched_package(fn):
+        return False
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "account_id" not in params
+
+
+def with_account_param(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn` as a tool that takes `account_id: AccountId = None` (keyword-only, last before any
+    **kwargs) and runs each call in that account. `fn` itself never sees account_id."""
+    signature = _resolved_signature(fn) or inspect.signature(fn)
+    params = list(signature.parameters.values())
+    account = inspect.Parameter("account_id", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=AccountId)
+    at = len(params) - 1 if params and params[-1].kind is inspect.Parameter.VAR_KEYWORD else len(params)
+    params.insert(at, account)
+
+    stripped: Any
+    if inspect.isasyncgenfunction(fn):
+
+        async def async_gen_stripped(*args: Any, **kwargs: Any) -> Any:
+            kwargs.pop("account_id", None)
+            async for item in fn(*args, **kwargs):
+                yield item
+
+        stripped = async_gen_stripped
+    elif inspect.isgeneratorfunction(fn):
+
+        def gen_stripped(*args: Any, **kwargs: Any) -> Any:
+            kwargs.pop("account_id", None)
+            return (yield from fn(*args, **kwargs))
+
+        stripped = gen_stripped
+    elif inspect.iscoroutinefunction(fn):
+
+        async def async_stripped(*args: Any, **kwargs: Any) -> Any:
+            kwargs.pop("account_id", None)
+            return await fn(*args, **kwargs)
+
+        stripped = async_stripped
+    else:
+
+        def sync_stripped(*args: Any, **kwargs: Any) -> Any:
+            kwargs.pop("account_id", None)
+            return fn(*args, **kwargs)
+
+        stripped = sync_stripped
+
+    functools.update_wrapper(stripped, fn)
+    # Whoever unwraps (inspect.unwrap, FastMCP's signature reading) must stop here, at the signature
+    # with account_id, not reach `fn`'s.
+    del stripped.__wrapped__
+    stripped.__signature__ = signature.replace(parameters=params)
+    annotations = {p.name: p.annotation for p in params if p.annotation is not inspect.Parameter.empty}
+    if signature.return_annotation is not inspect.Signature.empty:
+        annotations["return"] = signature.return_annotation
+    stripped.__annotations__ = annotations
+    return cross_account(typing.cast(Callable[..., Any], stripped))
+
+
+def _registering(original: Any) -> Any:
+    """A `from_function` classmethod body that gives the function account_id first."""
+
+    def from_function(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        if args and needs_account_param(args[0]):
+            args = (with_account_param(args[0]), *args[1:])
+        elif "fn" in kwargs and needs_account_param(kwargs["fn"]):
+            kwargs["fn"] = with_account_param(kwargs["fn"])
+        return original(cls, *args, **kwargs)
+
+    from_function._xaccount_registration = True  # type: ignore[attr-defined]
+    return classmethod(from_function)
+
+
+def _hook_tool_module(module: Any) -> None:
+    for class_name in _TOOL_MODULES.get(getattr(module, "__name__", ""), ()):
+        cls = getattr(module, class_name, None)
+        method = cls.__dict__.get("from_function") if isinstance(cls, type) else None
+        if not isinstance(method, classmethod):
+            continue
+        if getattr(method.__func__, "_xaccount_registration", False):
+            continue  # another copy of this module hooked it already
+        setattr(cls, "from_function", _registering(method.__func__))
+
+
+class _HookToolModulesOnImport:
+    """A meta-path finder that hooks a FastMCP tools module right after it is first imported (a
+    package may import this runtime before FastMCP). Finds nothing itself: it asks the finders
+    after it and wraps the loader's exec_module."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname not in _TOOL_MODULES:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is None:
+                continue
+            loader: Any = spec.loader
+            exec_module = getattr(loader, "exec_module", None)
+            if exec_module is None:
+                return spec
+
+            def exec_and_hook(module: Any, _exec: Any = exec_module) -> None:
+                _exec(module)
+                _hook_tool_module(module)
+
+            loader.exec_module = exec_and_hook
+            return spec
+        return None
+
+
+def _install_registration_hook() -> None:
+    package = __name__.rpartition(".")[0]
+    if package:
+        _tool_packages().add(package)
+    if not getattr(botocore, "_xaccount_registration_hooked", False):
+        botocore._xaccount_registration_hooked = True
+        sys.meta_path.insert(0, _HookToolModulesOnImport())
+    for name in _TOOL_MODULES:
+        module = sys.modules.get(name)
+        if module is not None:
+            _hook_tool_module(module)
+
+
+_install_registration_hook()
+
+
 def _reset_for_tests() -> None:
     """Forget assumed credentials and the source session (tests switch emulators and variables)."""
     global _settings_cache

@@ -10,8 +10,15 @@
  */
 import { RELEASES } from "./derive/releases.js";
 
+/** The sets with built-in actions (`--server ecs,iac`). Any other AWS Labs server is a set too, named as
+ * `patch` names it (eks, cloudwatch, ...), derived from where it is installed (`--server eks:<path>`). */
 export const SERVER_SETS = ["ecs", "iac"] as const;
-export type ServerSet = (typeof SERVER_SETS)[number];
+export type BuiltInSet = (typeof SERVER_SETS)[number];
+export type ServerSet = string;
+
+export function isBuiltInSet(set: string): set is BuiltInSet {
+  return (SERVER_SETS as readonly string[]).includes(set);
+}
 
 export interface PolicyStatement {
   Sid: string;
@@ -42,7 +49,8 @@ export function statementsFor(actions: readonly string[]): PolicyStatement[] {
 
 /** The built-in actions of a set: those derived from the newest release the project tests. */
 export function releaseActions(set: ServerSet): string[] {
-  return RELEASES[set].actions.map((a) => a.action);
+  // Only the built-in sets have release data; any other set comes with actions derived from a path.
+  return isBuiltInSet(set) ? RELEASES[set].actions.map((a) => a.action) : [];
 }
 
 /**
@@ -75,5 +83,6 @@ export function permissionPolicy(set: ServerSet, actions: readonly string[] = re
 export function permissionPolicies(sets: readonly ServerSet[], derived: Partial<Record<ServerSet, readonly string[]>> = {}): Map<string, PolicyDocument> {
   const out = new Map<string, PolicyDocument>();
   for (const set of SERVER_SETS) if (sets.includes(set)) out.set(policyName(set), permissionPolicy(set, derived[set]));
+  for (const set of [...sets].filter((s) => !isBuiltInSet(s)).sort()) out.set(policyName(set), permissionPolicy(set, derived[set]));
   return out;
 }

@@ -71,10 +71,18 @@ export function serverChoice(value: string, exists: (p: string) => boolean = () 
   const items = value.split(",").map((s) => s.trim());
   const out: ServerChoice = { sets: [], paths: {} };
   for (const item of items) {
-    const m = /^([a-z]+)(?::(.+))?$/.exec(item);
+    // A name as `patch` takes it: ecs, iac, or any AWS Labs server's short name (eks, aws-healthomics, ...).
+    const m = /^([a-z][a-z0-9-]{0,62})(?::(.+))?$/.exec(item);
     const set = m?.[1] as ServerSet | undefined;
-    if (!m || !set || !(SERVER_SETS as readonly string[]).includes(set)) {
-      throw usageError("server-invalid", `--server ${show(value)}: expected a comma-separated list of ${SERVER_SETS.join(", ")}, each optionally with :<path> of the installed server`);
+    if (!m || !set) {
+      throw usageError("server-invalid", `--server ${show(value)}: expected a comma-separated list of ${SERVER_SETS.join(", ")} or <name>:<path>, each optionally with :<path> of the installed server`);
+    }
+    if (!(SERVER_SETS as readonly string[]).includes(set) && m[2] === undefined) {
+      throw usageError(
+        "server-invalid",
+        `--server ${show(value)}: ${set} has no built-in actions (only ${SERVER_SETS.join(", ")} do)`,
+        `derive them from the installed server: --server ${set}:<path> (its virtualenv, site-packages or checkout, as for xaccount patch)`,
+      );
     }
     if (out.sets.includes(set)) throw usageError("server-invalid", `--server ${show(value)} names ${set} twice`);
     out.sets.push(set);
@@ -83,7 +91,8 @@ export function serverChoice(value: string, exists: (p: string) => boolean = () 
       out.paths[set] = m[2];
     }
   }
-  out.sets = SERVER_SETS.filter((s) => out.sets.includes(s));
+  // Built-in sets first, in their order; then the others as given.
+  out.sets = [...SERVER_SETS.filter((s) => out.sets.includes(s)), ...out.sets.filter((s) => !(SERVER_SETS as readonly string[]).includes(s))];
   return out;
 }
 

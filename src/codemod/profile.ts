@@ -37,6 +37,12 @@ export interface ServerProfile {
    */
   unpatchedTools?: Readonly<Record<string, string>>;
   // --- end of registration forms --------------------------------------------------------------------
+  /**
+   * Set on a profile built from package metadata (codemods/generic.ts), not on a profile file: what it
+   * was built from. Such a server is first checked to make AWS calls at all (no-aws-calls otherwise);
+   * a profile file's server is known to.
+   */
+  generic?: { source: "dist-info" | "pyproject" };
 }
 
 export type ExtraParam = "account_id" | "region";

