@@ -8,7 +8,8 @@
  * No area: all four. Prints the score of each area and every surviving mutant (file:line, mutator,
  * replacement); full reports go to reports/mutation/ (HTML and JSON for StrykerJS, mutmut's own
  * stage in .mutmut/). Runs are incremental: a second run re-tests only mutants whose code or tests
- * changed (--full to start over).
+ * changed (--full to start over). mutmut keeps an earlier verdict even when tests were added since:
+ * `runtime --survivors` re-tests only the mutants that survived or had no test.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -55,15 +56,16 @@ const AREAS = [...Object.keys(JS_AREAS), "runtime"];
 
 function usage(message) {
   if (message) console.error(`error: ${message}`);
-  console.error(`usage: npm run mutate -- [--full|--report] [--concurrency N] [${AREAS.join("|")} ...] [--mutate FILE[:LINES]]`);
+  console.error(`usage: npm run mutate -- [--full|--report|--survivors] [--concurrency N] [${AREAS.join("|")} ...] [--mutate FILE[:LINES]]`);
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const options = { areas: [], full: false, report: false, concurrency: 1, mutate: [] };
+  const options = { areas: [], full: false, report: false, survivors: false, concurrency: 1, mutate: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--full") options.full = true;
+    else if (arg === "--survivors") options.survivors = true;
     else if (arg === "--report") options.report = true;
     else if (arg === "--concurrency") {
       options.concurrency = Number(argv[++i]);
@@ -261,9 +263,12 @@ function runMutmut(options) {
     process.exit(2);
   }
   stageRuntime();
+  // mutmut re-tests a mutant that has a verdict only when it is named.
+  const names = options.survivors ? mutmutStatuses(["survived", "no tests"]) : [];
+  if (options.survivors && names.length === 0) return summarizeMutmut();
   let run;
   try {
-    run = mutmut(["run", "--max-children", String(options.concurrency)], { stdio: "inherit" });
+    run = mutmut(["run", "--max-children", String(options.concurrency), ...names], { stdio: "inherit" });
   } finally {
     spawnSync(PYTHON, [path.join("plugin", "mutmut_plugin.py"), "stop-pool"], {
       cwd: STAGE,
@@ -273,6 +278,16 @@ function runMutmut(options) {
   }
   if (run.status !== 0) throw new Error(`mutmut run exited with ${run.status ?? run.signal ?? run.error}`);
   return summarizeMutmut();
+}
+
+function mutmutStatuses(wanted) {
+  const results = mutmut(["results", "--all", "true"], { encoding: "utf8" });
+  const names = [];
+  for (const line of (results.stdout ?? "").split("\n")) {
+    const m = /^\s*(\S+): (.+)$/.exec(line);
+    if (m && wanted.includes(m[2].trim())) names.push(m[1]);
+  }
+  return names;
 }
 
 /** mutmut's results so far (a stopped run keeps what it checked; the rest is "not checked"). */

@@ -398,3 +398,92 @@ def test_the_chatty_loggers_are_filtered_once_and_botocore_parsers_among_them() 
         assert len(filters) == 1, name
     refusal = [f for f in logging.getLogger("botocore.credentials").filters if getattr(f, "__name__", "") == "_quiet_expected_refusal"]
     assert len(refusal) == 1
+
+
+# ---- tasks handed to other processes, and aiobotocore's view of credentials --------------------------
+
+
+def seen_in_task() -> tuple[Any, ...]:
+    activation = rt._shared_active().get()
+    if activation is None:
+        return (None,)
+    creds = activation.credentials
+    if creds is None:
+        return (activation.account_id, activation.region, None)
+    frozen = creds.get_frozen_credentials()
+    return (activation.account_id, activation.region, tuple(frozen)[:3], creds.method, creds.xaccount_key)
+
+
+def run_inside(activation: Any, fn: Any) -> Any:
+    token = rt._shared_active().set(activation)
+    try:
+        return fn()
+    finally:
+        rt._shared_active().reset(token)
+
+
+def test_a_process_task_runs_in_the_account_it_carries_whatever_the_worker_was_doing() -> None:
+    task = rt.ProcessTask(seen_in_task, "111111111111", "eu-west-1", ("AK", "SK", "TOK"))
+    outer = rt.Activation("222222222222", "us-east-1", Credentials("OTHER", "X", None))
+    expected = ("111111111111", "eu-west-1", ("AK", "SK", "TOK"), "xaccount-process-task", ("process", "111111111111", "AK"))
+    assert task() == expected
+    assert run_inside(outer, task) == expected
+    # After the task, the worker is back where it was.
+    assert run_inside(outer, lambda: (task(), rt._shared_active().get())[1]) is outer
+
+
+def test_a_process_task_of_the_servers_own_call_never_runs_as_another_account() -> None:
+    outer = rt.Activation("222222222222", "us-east-1", Credentials("OTHER", "X", None))
+    assert run_inside(outer, rt.ProcessTask(seen_in_task, None, None, None)) == (None,)
+    assert run_inside(outer, rt.ProcessTask(seen_in_task, None, "ap-south-1", None)) == (None, "ap-south-1", None)
+    assert run_inside(outer, rt.ProcessTask(seen_in_task, "111111111111", None, None)) == ("111111111111", None, None)
+
+
+def test_a_process_task_restores_the_worker_when_it_raises() -> None:
+    def boom() -> None:
+        raise RuntimeError("task failed")
+
+    outer = rt.Activation("222222222222", None, None)
+    task = rt.ProcessTask(boom, "111111111111", None, ("AK", "SK", None))
+
+    def call() -> Any:
+        with pytest.raises(RuntimeError):
+            task()
+        return rt._shared_active().get()
+
+    assert run_inside(outer, call) is outer
+
+
+def test_a_process_task_is_made_from_the_activation_of_its_submitter() -> None:
+    assert vars_of(rt.ProcessTask.of(len, None)) == (len, None, None, None)
+    live = rt.Activation("111111111111", "eu-west-1", Credentials("AK", "SK", "TOK"))
+    assert vars_of(rt.ProcessTask.of(len, live)) == (len, "111111111111", "eu-west-1", ("AK", "SK", "TOK"))
+    assert vars_of(rt.ProcessTask.of(len, rt.Activation(None, "eu-west-1", None))) == (len, None, "eu-west-1", None)
+    shown = repr(rt.ProcessTask.of(len, live))
+    assert "111111111111" in shown and "SK" not in shown and "TOK" not in shown
+
+
+def vars_of(task: Any) -> tuple[Any, ...]:
+    return (task.fn, task.account_id, task.region, task.frozen)
+
+
+def test_aiobotocore_sees_the_calls_credentials_and_account() -> None:
+    import asyncio
+
+    creds = Credentials("AK", "SK", "TOK", method="assume-role")
+    awaitable = rt.AwaitableCredentials(creds)
+    assert awaitable.method == "assume-role" and awaitable.access_key == "AK"
+    assert tuple(asyncio.run(awaitable.get_frozen_credentials()))[:3] == ("AK", "SK", "TOK")
+
+    class OwnAio:
+        async def get_account_id(self) -> str:
+            return "999999999999"
+
+    var: Any = __import__("contextvars").ContextVar("t", default=None)
+    with_own = rt.AwaitableContextCredentials(OwnAio(), var)
+    assert asyncio.run(with_own.get_account_id()) == "999999999999"
+    assert asyncio.run(rt.AwaitableContextCredentials(None, var).get_account_id()) is None
+    var.set(rt.Activation("111111111111", None, creds))
+    assert asyncio.run(with_own.get_account_id()) == "111111111111"
+    var.set(rt.Activation("111111111111", None, None))
+    assert asyncio.run(with_own.get_account_id()) == "999999999999"
