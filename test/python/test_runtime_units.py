@@ -487,3 +487,78 @@ def test_aiobotocore_sees_the_calls_credentials_and_account() -> None:
     assert asyncio.run(with_own.get_account_id()) == "111111111111"
     var.set(rt.Activation("111111111111", None, None))
     assert asyncio.run(with_own.get_account_id()) == "999999999999"
+
+
+# ---- generator tools: every step in the call's context -----------------------------------------------
+
+
+def test_a_driven_generator_gets_what_is_sent_and_thrown_and_closes_in_its_context() -> None:
+    import contextvars
+
+    where: contextvars.ContextVar[str] = contextvars.ContextVar("where", default="caller")
+    seen: list[Any] = []
+
+    def tool() -> Any:
+        seen.append(("start", where.get()))
+        try:
+            got = yield 1
+            seen.append(("sent", got, where.get()))
+            try:
+                yield 2
+            except KeyError as error:
+                seen.append(("thrown", error.args[0], where.get()))
+                yield 3
+            yield 4
+        finally:
+            seen.append(("closed", where.get()))
+        return "done"
+
+    context = contextvars.copy_context()
+    context.run(where.set, "call")
+    driven = rt._drive(context, tool())
+    assert next(driven) == 1
+    assert driven.send("hello") == 2
+    assert driven.throw(KeyError("k")) == 3
+    driven.close()
+    assert seen == [("start", "call"), ("sent", "hello", "call"), ("thrown", "k", "call"), ("closed", "call")]
+    assert where.get() == "caller"
+
+    finished = rt._drive(context, tool())
+    assert [next(finished), finished.send(None), next(finished)] == [1, 2, 4]
+    with pytest.raises(StopIteration) as stop:
+        next(finished)
+    assert stop.value.value == "done"
+
+
+def test_pool_tasks_are_left_alone_until_the_first_account_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    import contextvars
+    import multiprocessing.pool
+
+    import botocore
+
+    var: contextvars.ContextVar[Any] = contextvars.ContextVar("active", default=None)
+    class Unstarted:  # a pool's type without its workers (only the type is looked at)
+        def __init__(self) -> None:
+            pass
+
+        def __del__(self) -> None:
+            pass
+
+    thread_pool = type("ThreadPool", (Unstarted, multiprocessing.pool.ThreadPool), {})()
+    process_pool = type("Pool", (Unstarted, multiprocessing.pool.Pool), {})()
+    monkeypatch.setattr(botocore, "_xaccount_used", False, raising=False)
+    assert rt._pool_task(process_pool, len, var) is len
+    assert rt._pool_task(thread_pool, len, var) is len
+    live = rt.Activation("111111111111", "eu-west-1", Credentials("AK", "SK", "T"))
+    var.set(live)
+    as_thread = rt._pool_task(thread_pool, len, var)
+    assert isinstance(as_thread, rt._AsActivation) and as_thread.activation is live
+    as_process = rt._pool_task(process_pool, len, var)
+    assert isinstance(as_process, rt.ProcessTask) and as_process.account_id == "111111111111"
+    var.set(None)
+    monkeypatch.setattr(botocore, "_xaccount_used", True)
+    # After a first account call, even the server's own tasks say so: None travels explicitly.
+    own = rt._pool_task(process_pool, len, var)
+    assert isinstance(own, rt.ProcessTask) and (own.account_id, own.region, own.frozen) == (None, None, None)
+    own_thread = rt._pool_task(thread_pool, len, var)
+    assert isinstance(own_thread, rt._AsActivation) and own_thread.activation is None
