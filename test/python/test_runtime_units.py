@@ -562,3 +562,22 @@ def test_pool_tasks_are_left_alone_until_the_first_account_call(monkeypatch: pyt
     assert isinstance(own, rt.ProcessTask) and (own.account_id, own.region, own.frozen) == (None, None, None)
     own_thread = rt._pool_task(thread_pool, len, var)
     assert isinstance(own_thread, rt._AsActivation) and own_thread.activation is None
+
+
+def test_secrets_are_found_in_each_form_credentials_hold_them() -> None:
+    class Frozen:
+        def __init__(self, **values: Any) -> None:
+            self.__dict__.update(values)
+
+    class Holder:
+        _access_key = _secret_key = _token = None
+
+        def __init__(self, **fields: Any) -> None:
+            self.__dict__.update(fields)
+
+    full = Frozen(access_key="AK", secret_key="SK", token="TOK")
+    assert rt._secrets_of(Holder(_frozen_credentials=full)) == ["AK", "SK", "TOK"]
+    assert rt._secrets_of(Holder(_credentials=full)) == ["AK", "SK", "TOK"]
+    assert rt._secrets_of(Holder(_frozen_credentials=None, _credentials=full)) == ["AK", "SK", "TOK"]
+    assert rt._secrets_of(Holder(_credentials=Frozen(access_key="AK"))) == ["AK"], "missing fields are skipped"
+    assert rt._secrets_of(Holder()) == []
