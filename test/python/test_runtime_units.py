@@ -55,6 +55,8 @@ def test_hostile_input_is_shown_short_and_quoted() -> None:
     with pytest.raises(CrossAccountError) as caught:
         rt.check_account_id(exact)
     assert repr(exact) in str(caught.value) and "..." not in str(caught.value).split("got ")[1].split(".")[0]
+    assert rt._preview("z" * 38) == repr("z" * 38)
+    assert rt._preview("z" * 39) == "'" + "z" * 36 + "..."  # 41 characters quoted: cut to 40
 
 
 @pytest.mark.parametrize("region", ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "us-isob-east-1", "ap-southeast-12"])
