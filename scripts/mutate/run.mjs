@@ -8,7 +8,8 @@
  * No area: all four. Prints the score of each area and every surviving mutant (file:line, mutator,
  * replacement); full reports go to reports/mutation/ (HTML and JSON for StrykerJS, mutmut's own
  * stage in .mutmut/). Runs are incremental: a second run re-tests only mutants whose code or tests
- * changed (--full to start over).
+ * changed (--full to start over). mutmut keeps an earlier verdict even when tests were added since:
+ * `runtime --survivors` re-tests only the mutants that survived or had no test.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -19,34 +20,52 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 const REPORTS = path.join(ROOT, "reports", "mutation");
 const PYTHON = process.env.XACCOUNT_TEST_PYTHON ?? path.join(ROOT, ".venv", "bin", "python");
 
-/** What each StrykerJS area mutates and the compiled tests that cover it (built in Stryker's sandbox). */
+/**
+ * What each StrykerJS area mutates and the compiled tests that cover it (built in Stryker's sandbox).
+ * A mutant runs only the test files that reached it, in this order, and stops at the first that fails
+ * (ordered-tap-runner.mjs): fast unit-level files first, the ones that start the emulator or a real
+ * server last.
+ */
 const JS_AREAS = {
   codemod: {
     mutate: ["src/codemod/**/*.ts"],
-    tests: ["dist/test/codemod-*.test.js", "dist/test/patch-cli.test.js"],
+    tests: [
+      "dist/test/codemod-units.test.js",
+      "dist/test/codemod-plan.test.js",
+      "dist/test/codemod-locate.test.js",
+      "dist/test/codemod-fixtures.test.js",
+      "dist/test/patch-cli.test.js",
+    ],
   },
   aws: {
     mutate: ["src/aws/**/*.ts"],
-    tests: ["dist/test/create-role*.test.js", "dist/test/input-limits.test.js", "dist/test/smoke-*.test.js"],
+    tests: [
+      "dist/test/derive-actions.test.js",
+      "dist/test/smoke-units.test.js",
+      "dist/test/input-limits.test.js",
+      "dist/test/create-role*.test.js",
+      "dist/test/smoke-test.test.js",
+    ],
   },
   smoke: {
     mutate: ["src/smoke/**/*.ts"],
-    tests: ["dist/test/smoke-*.test.js"],
+    tests: ["dist/test/smoke-units.test.js", "dist/test/smoke-test.test.js"],
   },
 };
 const AREAS = [...Object.keys(JS_AREAS), "runtime"];
 
 function usage(message) {
   if (message) console.error(`error: ${message}`);
-  console.error(`usage: npm run mutate -- [--full|--report] [--concurrency N] [${AREAS.join("|")} ...] [--mutate FILE[:LINES]]`);
+  console.error(`usage: npm run mutate -- [--full|--report|--survivors] [--concurrency N] [${AREAS.join("|")} ...] [--mutate FILE[:LINES]]`);
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const options = { areas: [], full: false, report: false, concurrency: 1, mutate: [] };
+  const options = { areas: [], full: false, report: false, survivors: false, concurrency: 1, mutate: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--full") options.full = true;
+    else if (arg === "--survivors") options.survivors = true;
     else if (arg === "--report") options.report = true;
     else if (arg === "--concurrency") {
       options.concurrency = Number(argv[++i]);
@@ -70,7 +89,7 @@ function strykerOptions(area, options) {
   const { mutate, tests } = JS_AREAS[area];
   return {
     mutate: options.mutate.length ? options.mutate : mutate,
-    testRunner: "tap",
+    testRunner: "tap-ordered",
     tap: {
       testFiles: tests,
       // child-coverage.cjs first: it adds the CLI child processes' coverage to the test file's own.
@@ -86,7 +105,11 @@ function strykerOptions(area, options) {
     // Per test file: a mutant runs only the test files that reached it (the CLI children included).
     coverageAnalysis: "perTest",
     ignorers: ["message-text"],
-    plugins: ["@stryker-mutator/*", path.join(ROOT, "scripts", "mutate", "ignore-message-text.mjs")],
+    plugins: [
+      "@stryker-mutator/*",
+      path.join(ROOT, "scripts", "mutate", "ignore-message-text.mjs"),
+      path.join(ROOT, "scripts", "mutate", "ordered-tap-runner.mjs"),
+    ],
     concurrency: options.concurrency,
     // The emulator and the servers start slowly on a loaded machine: a generous margin before a
     // mutant is called a timeout (which counts as detected).
@@ -178,7 +201,7 @@ function stageRuntime() {
 # Written by scripts/mutate/run.mjs for this stage.
 [tool.mutmut]
 source_paths = ["_xaccount.py"]
-pytest_add_cli_args = ["-p", "no:cacheprovider"]
+pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "mutmut_plugin"]
 pytest_add_cli_args_test_selection = ["test/python", "-k", "${RUNTIME_TESTS}"]
 # Each mutant imports the runtime afresh: the runtime installs its hooks at import (_install_hook,
 # _shared_var, the log filter), and a worker forked after the import would never run those mutants.
@@ -191,6 +214,12 @@ preload_modules_file = "preload-modules.txt"
 # record almost none): the constant keeps a slow start from being filed as a timeout (counted as caught).
 timeout_constant = 60.0
 `);
+  // Import-time functions filed under every test, fastest tests first, moto servers pooled across
+  // mutants: see the plugin's docstring.
+  // In a directory of its own on PYTHONPATH: the stage's top holds the unmutated runtime, which must
+  // not shadow the mutated one in the child processes the tests start.
+  mkdirSync(path.join(STAGE, "plugin"), { recursive: true });
+  syncFile(path.join(ROOT, "scripts", "mutate", "mutmut_plugin.py"), path.join(STAGE, "plugin", "mutmut_plugin.py"));
   writeIfChanged(path.join(STAGE, "preload-modules.txt"), ["pytest", "boto3", "botocore.session", "botocore.credentials", "mcp.server.fastmcp", "pydantic"].join("\n") + "\n");
   const link = path.join(STAGE, "mutants", "codemods", "runtime", "_xaccount.py");
   mkdirSync(path.dirname(link), { recursive: true });
@@ -209,26 +238,62 @@ function writeIfChanged(file, text) {
   writeFileSync(file, text);
 }
 
+/**
+ * mutmut through `python -m mutmut`, not its `bin/mutmut` script: a venv shared between worktrees can
+ * hold a script whose `#!` names the worktree that installed it, gone since (spawn fails with ENOENT).
+ */
+function mutmut(args, options) {
+  const env = {
+    ...process.env,
+    XACCOUNT_TEST_PYTHON: PYTHON,
+    PYTHONPATH: [path.join(STAGE, "plugin"), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+    XACCOUNT_MUTATE_MOTO_POOL: path.join(STAGE, "moto-pool"),
+  };
+  return spawnSync(PYTHON, ["-m", "mutmut", ...args], { cwd: STAGE, env, ...options });
+}
+
+function mutmutInstalled() {
+  return spawnSync(PYTHON, ["-c", "import mutmut"], { stdio: "ignore" }).status === 0;
+}
+
 function runMutmut(options) {
-  const env = { ...process.env, XACCOUNT_TEST_PYTHON: PYTHON };
   if (options.full) rmSync(STAGE, { recursive: true, force: true });
-  const mutmut = path.join(path.dirname(PYTHON), "mutmut");
-  if (!existsSync(mutmut)) {
+  if (!mutmutInstalled()) {
     console.error(`mutmut is not installed in ${path.dirname(path.dirname(PYTHON))}: run: ${path.relative(ROOT, PYTHON)} -m pip install -r requirements-mutate.txt`);
     process.exit(2);
   }
   stageRuntime();
-  const run = spawnSync(mutmut, ["run", "--max-children", String(options.concurrency)], { cwd: STAGE, env, stdio: "inherit" });
-  if (run.status !== 0) throw new Error(`mutmut run exited with ${run.status}`);
+  // mutmut re-tests a mutant that has a verdict only when it is named.
+  const names = options.survivors ? mutmutStatuses(["survived", "no tests"]) : [];
+  if (options.survivors && names.length === 0) return summarizeMutmut();
+  let run;
+  try {
+    run = mutmut(["run", "--max-children", String(options.concurrency), ...names], { stdio: "inherit" });
+  } finally {
+    spawnSync(PYTHON, [path.join("plugin", "mutmut_plugin.py"), "stop-pool"], {
+      cwd: STAGE,
+      env: { ...process.env, XACCOUNT_MUTATE_MOTO_POOL: path.join(STAGE, "moto-pool") },
+      stdio: "inherit",
+    });
+  }
+  if (run.status !== 0) throw new Error(`mutmut run exited with ${run.status ?? run.signal ?? run.error}`);
   return summarizeMutmut();
+}
+
+function mutmutStatuses(wanted) {
+  const results = mutmut(["results", "--all", "true"], { encoding: "utf8" });
+  const names = [];
+  for (const line of (results.stdout ?? "").split("\n")) {
+    const m = /^\s*(\S+): (.+)$/.exec(line);
+    if (m && wanted.includes(m[2].trim())) names.push(m[1]);
+  }
+  return names;
 }
 
 /** mutmut's results so far (a stopped run keeps what it checked; the rest is "not checked"). */
 function summarizeMutmut() {
-  const mutmut = path.join(path.dirname(PYTHON), "mutmut");
   if (!existsSync(path.join(STAGE, "mutants"))) return undefined;
-  const env = { ...process.env, XACCOUNT_TEST_PYTHON: PYTHON };
-  const results = spawnSync(mutmut, ["results", "--all", "true"], { cwd: STAGE, env, encoding: "utf8" });
+  const results = mutmut(["results", "--all", "true"], { encoding: "utf8" });
   const statuses = {};
   for (const line of results.stdout.split("\n")) {
     const m = /^\s*(\S+): (.+)$/.exec(line);
@@ -241,7 +306,7 @@ function summarizeMutmut() {
   const survivors = [];
   for (const [name, status] of Object.entries(statuses)) {
     if (status !== "survived" && status !== "no tests") continue;
-    const diff = spawnSync(mutmut, ["show", name], { cwd: STAGE, env, encoding: "utf8" }).stdout;
+    const diff = mutmut(["show", name], { encoding: "utf8" }).stdout;
     survivors.push({
       where: `codemods/runtime/_xaccount.py:${mutmutLine(source, name, diff) ?? "?"}`,
       mutator: `${name.replace(/^_xaccount\./, "")}${status === "no tests" ? " (no coverage)" : ""}`,

@@ -1,0 +1,585 @@
+"""Unit tests of the runtime's pure parts: input checks, settings, partitions, the messages STS failures
+become, refresh windows, a child's environment, `aws --profile` removal and log redaction.
+
+No emulator: each test takes milliseconds. The emulator tests (test_runtime_*.py) prove the same
+promises end to end; these pin the rules at their edges (the 12th digit, the 900th second, the longest
+partition prefix), and they are what `npm run mutate -- runtime` runs first for most mutants.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import botocore.exceptions
+import pytest
+from botocore.credentials import Credentials
+
+from runtime_support import _xaccount as rt
+
+CrossAccountError = rt.CrossAccountError
+
+
+def code_of(fn: Any, *args: Any) -> str:
+    with pytest.raises(CrossAccountError) as caught:
+        fn(*args)
+    assert str(caught.value).startswith(f"[xaccount:{caught.value.code}] ")
+    return str(caught.value.code)
+
+
+# ---- account ids, regions, partitions, ARNs, session names ---------------------------------------
+
+
+@pytest.mark.parametrize("value", ["12345678901", "1234567890123", "١٢٣٤٥٦٧٨٩٠١٢", "12345678901a", " 123456789012",
+                                   "123456789012\n", "arn:aws:iam::123456789012:root", "", None, 123456789012])
+def test_account_id_must_be_exactly_twelve_ascii_digits(value: object) -> None:
+    assert code_of(rt.check_account_id, value) == "account-id-invalid"
+
+
+def test_account_id_allowlist() -> None:
+    assert rt.check_account_id("123456789012") == "123456789012"
+    assert rt.check_account_id("123456789012", None) == "123456789012"
+    assert rt.check_account_id("123456789012", frozenset({"123456789012"})) == "123456789012"
+    assert code_of(rt.check_account_id, "123456789012", frozenset({"210987654321"})) == "account-not-allowed"
+    assert code_of(rt.check_account_id, "123456789012", frozenset()) == "account-not-allowed"
+    # The check of the form comes first: a malformed id is never looked up in the list.
+    assert code_of(rt.check_account_id, "1234", frozenset({"1234"})) == "account-id-invalid"
+
+
+def test_hostile_input_is_shown_short_and_quoted() -> None:
+    with pytest.raises(CrossAccountError) as caught:
+        rt.check_account_id("x" * 500)
+    assert "'" + "x" * 36 + "..." in str(caught.value)
+    assert "x" * 40 not in str(caught.value)
+    exact = "y" * 38  # repr adds the quotes: 40 characters, shown whole
+    with pytest.raises(CrossAccountError) as caught:
+        rt.check_account_id(exact)
+    assert repr(exact) in str(caught.value) and "..." not in str(caught.value).split("got ")[1].split(".")[0]
+    assert rt._preview("z" * 38) == repr("z" * 38)
+    assert rt._preview("z" * 39) == "'" + "z" * 36 + "..."  # 41 characters quoted: cut to 40
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "us-isob-east-1", "ap-southeast-12"])
+def test_region_codes_are_accepted(region: str) -> None:
+    assert rt.check_region(region) == region
+
+
+@pytest.mark.parametrize("region", ["US-EAST-1", "us-east-1a", "us-east-123", "useast1", "us-1", "u-east-1", "us-east-",
+                                    "us-east-1\n", "us-east-١", "", None, 1])
+def test_other_regions_are_refused(region: object) -> None:
+    assert code_of(rt.check_region, region) == "region-invalid"
+
+
+@pytest.mark.parametrize("region,partition", [
+    ("us-east-1", "aws"), ("eu-west-1", "aws"), ("cn-north-1", "aws-cn"), ("cn-northwest-1", "aws-cn"),
+    ("us-gov-west-1", "aws-us-gov"), ("us-iso-east-1", "aws-iso"), ("us-isob-east-1", "aws-iso-b"),
+    ("us-isof-south-1", "aws-iso-f"), ("eu-isoe-west-1", "aws-iso-e"), ("ca-central-1", "aws"),
+])
+def test_partition_of_each_region(region: str, partition: str) -> None:
+    assert rt.partition_for(region) == partition
+    assert rt.role_arn("123456789012", "Role", partition) == f"arn:{partition}:iam::123456789012:role/Role"
+
+
+def test_session_names() -> None:
+    assert rt.sanitize_session_name("alice@example.com") == "alice@example.com"
+    assert rt.sanitize_session_name("my session/1!") == "my-session-1-"
+    assert rt.sanitize_session_name("a" * 100) == "a" * 64
+    assert rt.sanitize_session_name("ab") == "ab"
+    assert rt.sanitize_session_name("a") == rt.DEFAULT_SESSION_NAME
+    assert rt.sanitize_session_name("") == rt.DEFAULT_SESSION_NAME
+
+
+# ---- settings ---------------------------------------------------------------------------------------
+
+
+def test_settings_defaults() -> None:
+    assert rt.parse_settings({}) == rt.Settings("McpReadOnlyRole", None, None, "xaccount-mcp", 3600, 10_000)
+    empty = {k: "" for k in ("XACCOUNT_ROLE_NAME", "XACCOUNT_EXTERNAL_ID", "XACCOUNT_SESSION_NAME",
+                             "XACCOUNT_DURATION_SECONDS", "XACCOUNT_CACHE_SIZE")}
+    assert rt.parse_settings(empty) == rt.parse_settings({})
+
+
+def test_settings_values() -> None:
+    s = rt.parse_settings({
+        "XACCOUNT_ROLE_NAME": "Read+Only=,.@_-1",
+        "XACCOUNT_EXTERNAL_ID": "ab",
+        "XACCOUNT_ALLOWED_ACCOUNTS": "111111111111, 222222222222\t333333333333,,",
+        "XACCOUNT_SESSION_NAME": "team ops",
+        "XACCOUNT_DURATION_SECONDS": "900",
+        "XACCOUNT_CACHE_SIZE": "1",
+    })
+    assert s == rt.Settings("Read+Only=,.@_-1", "ab", frozenset({"111111111111", "222222222222", "333333333333"}),
+                            "team-ops", 900, 1)
+    assert rt.parse_settings({"XACCOUNT_ROLE_NAME": "R" * 64}).role_name == "R" * 64
+    assert rt.parse_settings({"XACCOUNT_EXTERNAL_ID": "e:/" + "x" * 1221}).external_id == "e:/" + "x" * 1221
+    assert rt.parse_settings({"XACCOUNT_DURATION_SECONDS": "43200"}).duration_seconds == 43200
+    assert rt.parse_settings({"XACCOUNT_CACHE_SIZE": "1000000"}).cache_size == 1_000_000
+
+
+@pytest.mark.parametrize("env", [
+    {"XACCOUNT_ROLE_NAME": "R" * 65},
+    {"XACCOUNT_ROLE_NAME": "my role"},
+    {"XACCOUNT_ROLE_NAME": "role/path"},
+    {"XACCOUNT_EXTERNAL_ID": "x"},
+    {"XACCOUNT_EXTERNAL_ID": "x" * 1225},
+    {"XACCOUNT_EXTERNAL_ID": "has space"},
+    {"XACCOUNT_ALLOWED_ACCOUNTS": ""},
+    {"XACCOUNT_ALLOWED_ACCOUNTS": " , "},
+    {"XACCOUNT_ALLOWED_ACCOUNTS": "\t"},
+    {"XACCOUNT_ALLOWED_ACCOUNTS": "111111111111,22222222222"},
+    {"XACCOUNT_ALLOWED_ACCOUNTS": "111111111111;222222222222"},
+    {"XACCOUNT_DURATION_SECONDS": "899"},
+    {"XACCOUNT_DURATION_SECONDS": "43201"},
+    {"XACCOUNT_DURATION_SECONDS": "3600s"},
+    {"XACCOUNT_DURATION_SECONDS": "-3600"},
+    {"XACCOUNT_DURATION_SECONDS": "٣٦٠٠"},
+    {"XACCOUNT_CACHE_SIZE": "0"},
+    {"XACCOUNT_CACHE_SIZE": "1000001"},
+    {"XACCOUNT_CACHE_SIZE": "ten"},
+    {"XACCOUNT_CACHE_SIZE": "١٠"},
+])
+def test_bad_settings_are_refused(env: dict[str, str]) -> None:
+    assert code_of(rt.parse_settings, env) == "config-invalid"
+
+
+def test_a_bad_external_id_is_not_repeated_in_the_error() -> None:
+    with pytest.raises(CrossAccountError) as caught:
+        rt.parse_settings({"XACCOUNT_EXTERNAL_ID": "secret value!"})
+    assert "secret" not in str(caught.value)
+    assert "XACCOUNT_EXTERNAL_ID" in str(caught.value)
+
+
+def test_settings_are_read_once_and_a_bad_value_is_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    rt._reset_for_tests()
+    try:
+        monkeypatch.setenv("XACCOUNT_DURATION_SECONDS", "1")
+        assert code_of(rt.current_settings) == "config-invalid"
+        monkeypatch.setenv("XACCOUNT_DURATION_SECONDS", "1800")
+        assert rt.current_settings().duration_seconds == 1800
+        monkeypatch.setenv("XACCOUNT_DURATION_SECONDS", "2700")
+        assert rt.current_settings().duration_seconds == 1800
+    finally:
+        rt._reset_for_tests()
+
+
+# ---- STS failures -----------------------------------------------------------------------------------
+
+ARN = "arn:aws:iam::111111111111:role/McpReadOnlyRole"
+CALLER = "arn:aws:sts::999999999999:assumed-role/HostRole/i-0abc"
+
+
+def client_error(code: str, message: str = "nope") -> botocore.exceptions.ClientError:
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": message}}, "AssumeRole")
+
+
+def test_trust_principal_of_a_caller() -> None:
+    assert rt.trust_principal_for(CALLER) == "arn:aws:iam::999999999999:role/HostRole"
+    assert rt.trust_principal_for("arn:aws-cn:sts::999999999999:assumed-role/R-1/s/x") == "arn:aws-cn:iam::999999999999:role/R-1"
+    user = "arn:aws:iam::999999999999:user/alice"
+    assert rt.trust_principal_for(user) == user
+    assert rt.trust_principal_for("arn:aws:sts::99999:assumed-role/R/s") == "arn:aws:sts::99999:assumed-role/R/s"
+    assert rt.trust_principal_for("arn:aws:sts::999999999999:assumed-role/R/") == "arn:aws:sts::999999999999:assumed-role/R/"
+
+
+@pytest.mark.parametrize("code,expected", [
+    ("AccessDenied", "assume-role-denied"),
+    ("Throttling", "sts-throttled"), ("ThrottlingException", "sts-throttled"),
+    ("RequestLimitExceeded", "sts-throttled"), ("TooManyRequestsException", "sts-throttled"),
+    ("ExpiredToken", "source-credentials-expired"), ("ExpiredTokenException", "source-credentials-expired"),
+    ("RequestExpired", "source-credentials-expired"),
+    ("InvalidClientTokenId", "source-credentials-invalid"), ("UnrecognizedClientException", "source-credentials-invalid"),
+    ("SignatureDoesNotMatch", "source-credentials-invalid"),
+    ("RegionDisabledException", "region-disabled"),
+    ("MalformedPolicyDocument", "assume-role-failed"), ("", "assume-role-failed"),
+])
+def test_each_sts_error_code_gets_its_own_error(code: str, expected: str) -> None:
+    error = rt.explain_assume_role_failure(client_error(code), ARN, "eu-west-1", CALLER, False)
+    assert error.code == expected
+    assert ARN in str(error)
+
+
+def test_access_denied_names_the_principal_to_trust_and_the_external_id_flag() -> None:
+    with_id = str(rt.explain_assume_role_failure(client_error("AccessDenied", "AWS text"), ARN, "us-east-1", CALLER, True))
+    assert "account 111111111111" in with_id
+    assert f"denied for {CALLER}" in with_id
+    assert "xaccount create-role --trust-principal arn:aws:iam::999999999999:role/HostRole --external-id" in with_id
+    assert "with this external id" in with_id and with_id.endswith("AWS said: AWS text")
+    without = str(rt.explain_assume_role_failure(client_error("AccessDenied"), ARN, "us-east-1", CALLER, False))
+    assert "--external-id" not in without and "external id" not in without
+    unknown = str(rt.explain_assume_role_failure(client_error("AccessDenied"), ARN, "us-east-1", None, False))
+    assert "GetCallerIdentity failed" in unknown and "--trust-principal <this server's role or user ARN>" in unknown
+
+
+def test_region_disabled_names_every_region_tried() -> None:
+    text = str(rt.explain_assume_role_failure(client_error("RegionDisabledException"), ARN, "me-south-1", CALLER, False,
+                                              ("us-east-1", "eu-west-1")))
+    assert "STS is not enabled in region me-south-1 nor in us-east-1 nor in eu-west-1 for" in text
+    alone = str(rt.explain_assume_role_failure(client_error("RegionDisabledException"), ARN, "me-south-1", CALLER, False))
+    assert "region me-south-1 for" in alone
+
+
+def test_other_sts_errors_carry_aws_words_and_the_duration_hint_when_it_applies() -> None:
+    text = str(rt.explain_assume_role_failure(client_error("ValidationError", "DurationSeconds exceeds the 1 hour limit."), ARN,
+                                              "us-east-1", CALLER, False))
+    assert f"AssumeRole into {ARN} failed: ValidationError: DurationSeconds exceeds the 1 hour limit. Lower XACCOUNT_DURATION_SECONDS" in text
+    plain = str(rt.explain_assume_role_failure(client_error("ValidationError", "bad"), ARN, "us-east-1", CALLER, False))
+    assert plain.endswith("failed: ValidationError: bad.")
+
+
+@pytest.mark.parametrize("error,expected", [
+    (botocore.exceptions.NoCredentialsError(), "source-credentials-invalid"),
+    (botocore.exceptions.PartialCredentialsError(provider="env", cred_var="AWS_SECRET_ACCESS_KEY"), "source-credentials-invalid"),
+    (botocore.exceptions.CredentialRetrievalError(provider="process", error_msg="x"), "source-credentials-invalid"),
+    (botocore.exceptions.TokenRetrievalError(provider="sso", error_msg="x"), "source-credentials-expired"),
+    (botocore.exceptions.SSOError(), "source-credentials-expired"),
+    (ConnectionError("refused"), "assume-role-failed"),
+])
+def test_failures_that_are_not_sts_answers(error: BaseException, expected: str) -> None:
+    out = rt.explain_assume_role_failure(error, ARN, "ap-south-1", CALLER, False)
+    assert out.code == expected
+    assert type(error).__name__ in str(out)
+    if expected == "assume-role-failed":
+        assert "via STS in ap-south-1 failed: ConnectionError: refused" in str(out)
+
+
+# ---- refresh windows ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("duration,windows", [(900, (225, 150)), (2400, (600, 400)), (3600, (900, 600)),
+                                              (5400, (900, 600)), (43200, (900, 600)), (3601, (900, 600)), (903, (225, 150))])
+def test_refresh_windows(duration: int, windows: tuple[int, int]) -> None:
+    assert rt._refresh_windows(duration) == windows
+
+
+# ---- a child's environment ----------------------------------------------------------------------------
+
+SERVER_ENV = {
+    "PATH": "/usr/bin", "AWS_PROFILE": "server", "AWS_DEFAULT_PROFILE": "server", "AWS_SECURITY_TOKEN": "old",
+    "AWS_ROLE_ARN": "arn:aws:iam::999999999999:role/Server", "AWS_ROLE_SESSION_NAME": "s",
+    "AWS_WEB_IDENTITY_TOKEN_FILE": "/t", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/c",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://c", "AWS_CONTAINER_AUTHORIZATION_TOKEN": "a",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/a", "AWS_CREDENTIAL_EXPIRATION": "2030",
+    "AWS_ACCESS_KEY_ID": "SERVERKEY", "AWS_SECRET_ACCESS_KEY": "serversecret", "AWS_SESSION_TOKEN": "servertoken",
+}
+
+
+def test_a_child_gets_the_accounts_keys_and_no_way_back_to_the_server() -> None:
+    activation = rt.Activation("111111111111", "eu-west-2", Credentials("AK", "SK", "TOK"))
+    env = rt.child_env(activation, SERVER_ENV)
+    assert env == {
+        "PATH": "/usr/bin", "AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SK", "AWS_SESSION_TOKEN": "TOK",
+        "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_REGION": "eu-west-2", "AWS_DEFAULT_REGION": "eu-west-2",
+    }
+    assert SERVER_ENV["AWS_PROFILE"] == "server", "the caller's mapping is not changed"
+
+
+def test_a_child_of_keys_without_token_gets_no_stale_token() -> None:
+    env = rt.child_env(rt.Activation("111111111111", None, Credentials("AK", "SK")), {**SERVER_ENV, "AWS_REGION": "us-west-1"})
+    assert "AWS_SESSION_TOKEN" not in env
+    assert env["AWS_REGION"] == "us-west-1" and "AWS_DEFAULT_REGION" not in env
+
+
+def test_a_child_gets_the_servers_default_region_when_nothing_else_names_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rt._source, "default_region", lambda: "sa-east-1")
+    env = rt.child_env(rt.Activation("111111111111", None, Credentials("AK", "SK", "T")), {"PATH": "/bin"})
+    assert (env["AWS_REGION"], env["AWS_DEFAULT_REGION"]) == ("sa-east-1", "sa-east-1")
+    kept = rt.child_env(rt.Activation("111111111111", None, Credentials("AK", "SK", "T")), {"AWS_DEFAULT_REGION": "ca-west-1"})
+    assert kept["AWS_DEFAULT_REGION"] == "ca-west-1" and "AWS_REGION" not in kept
+    monkeypatch.setattr(rt._source, "default_region", lambda: None)
+    none = rt.child_env(rt.Activation("111111111111", None, Credentials("AK", "SK", "T")), {})
+    assert "AWS_REGION" not in none and "AWS_DEFAULT_REGION" not in none
+
+
+def test_a_child_of_a_call_without_account_keeps_the_servers_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert rt.child_env(rt.Activation(None, None, None), SERVER_ENV) == SERVER_ENV
+    assert rt.child_env(rt.Activation(None, "eu-north-1", None), SERVER_ENV) == {
+        **SERVER_ENV, "AWS_REGION": "eu-north-1", "AWS_DEFAULT_REGION": "eu-north-1"}
+    monkeypatch.setattr(os, "environ", {"FROM_OS": "1"})
+    assert rt.child_env(rt.Activation(None, None, None), None) == {"FROM_OS": "1"}
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["aws", "ecr", "get-login-password", "--profile", "server", "--region", "us-east-1"],
+     ["aws", "ecr", "get-login-password", "--region", "us-east-1"]),
+    (["/usr/local/bin/aws", "--profile=server", "s3", "ls"], ["/usr/local/bin/aws", "s3", "ls"]),
+    (("aws.exe", "--profile", "p", "sts", "get-caller-identity"), ("aws.exe", "sts", "get-caller-identity")),
+    ([b"aws.cmd", b"--profile", b"p", b"s3"], [b"aws.cmd", b"s3"]),
+    (["aws", "s3", "--profile"], ["aws", "s3"]),
+    (["aws", "s3", "cp", "--profilex", "y"], ["aws", "s3", "cp", "--profilex", "y"]),
+    (["docker", "--profile", "x"], ["docker", "--profile", "x"]),
+    (["awscli", "--profile", "x"], ["awscli", "--profile", "x"]),
+    ("aws --profile x s3 ls", "aws --profile x s3 ls"),
+    ([], []),
+    ([42, "--profile", "x"], [42, "--profile", "x"]),
+])
+def test_aws_command_lines_lose_their_profile(args: Any, expected: Any) -> None:
+    out = rt.neutralise_profile_args(args)
+    assert out == expected and type(out) is type(expected)
+
+
+def test_profile_removal_keeps_arguments_that_are_not_text() -> None:
+    marker = object()
+    assert rt.neutralise_profile_args(["aws", marker, "--profile", "p"]) == ["aws", marker]
+
+
+# ---- logs ---------------------------------------------------------------------------------------------
+
+
+def record(msg: str, *args: Any, name: str = "botocore.endpoint", level: int = logging.DEBUG) -> logging.LogRecord:
+    return logging.LogRecord(name, level, __file__, 1, msg, args or None, None)
+
+
+class Live:
+    """What the runtime holds during a call: refreshable credentials, read through their private fields
+    (reading the public ones could refresh them, an AssumeRole from inside a log call)."""
+
+    def __init__(self, access: Any, secret: Any, token: Any) -> None:
+        self._access_key, self._secret_key, self._token = access, secret, token
+
+
+def test_redaction_replaces_every_form_of_each_secret() -> None:
+    creds = Live("AKIDEXAMPLE", "se/cr+et key", "to/ken=")
+    r = record("body: %s %s %s %s", "AKIDEXAMPLE", "se%2Fcr%2Bet%20key", "se%2Fcr%2Bet+key", "to%2Fken%3D")
+    rt._redact(r, creds)
+    assert r.getMessage() == "body: " + " ".join(["<redacted by xaccount>"] * 4)
+    assert r.args is None
+    untouched = record("nothing secret %s", "here")
+    rt._redact(untouched, creds)
+    assert (untouched.msg, untouched.args) == ("nothing secret %s", ("here",))
+
+
+def test_redaction_reads_frozen_credentials_and_survives_broken_records() -> None:
+    class Refreshable:
+        _access_key = _secret_key = _token = None
+        _frozen_credentials = Credentials("AK-FROZEN", "SK-FROZEN", None).get_frozen_credentials()
+
+    r = record("%s and %s", "AK-FROZEN", "SK-FROZEN")
+    rt._redact(r, Refreshable())
+    assert "FROZEN" not in r.getMessage()
+    assert rt._secrets_of(object()) == []
+    assert rt._secrets_of(Live("A", "B", "")) == ["A", "B"]
+    assert rt._secrets_of(Live(None, "B", None)) == ["B"]
+    broken = record("%s %s", "only one")
+    rt._redact(broken, Live("only", "x", None))  # getMessage raises: left as it was
+    assert broken.msg == "%s %s"
+
+
+def test_sts_exchange_logs_are_dropped_below_warning_only_inside_it() -> None:
+    debug, warning = record("x"), record("x", level=logging.WARNING)
+    assert rt._quiet_sts_exchange(debug) is True
+    assert rt._in_sts_exchange(rt._quiet_sts_exchange, debug) is False
+    assert rt._in_sts_exchange(rt._quiet_sts_exchange, warning) is True
+    assert rt._IN_STS_EXCHANGE.get() is False, "the exchange's flag does not leak out of it"
+
+
+def test_a_refused_refresh_is_not_logged_twice() -> None:
+    def with_exc(error: BaseException) -> logging.LogRecord:
+        r = record("Refreshing failed", name="botocore.credentials", level=logging.WARNING)
+        r.exc_info = (type(error), error, None)
+        return r
+
+    assert rt._quiet_expected_refusal(with_exc(CrossAccountError("account-not-allowed", "x"))) is False
+    assert rt._quiet_expected_refusal(with_exc(ValueError("other"))) is True
+    assert rt._quiet_expected_refusal(record("plain", name="botocore.credentials")) is True
+
+    class CrossAccountErrorLookalike(Exception):
+        pass
+
+    lookalike = CrossAccountErrorLookalike()
+    lookalike.__class__.__name__ = "CrossAccountError"
+    assert rt._quiet_expected_refusal(with_exc(lookalike)) is True, "only ours, which carry a code"
+
+
+def test_the_chatty_loggers_are_filtered_once_and_botocore_parsers_among_them() -> None:
+    rt._install_log_filter()
+    rt._install_log_filter()
+    for name in ("botocore.endpoint", "botocore.parsers", "botocore.hooks", "botocore.auth", "botocore.retryhandler",
+                 "botocore.retries.standard", "botocore.httpsession", "urllib3.connectionpool"):
+        filters = [f for f in logging.getLogger(name).filters if getattr(f, "__name__", "") == "_quiet_sts_exchange"]
+        assert len(filters) == 1, name
+    refusal = [f for f in logging.getLogger("botocore.credentials").filters if getattr(f, "__name__", "") == "_quiet_expected_refusal"]
+    assert len(refusal) == 1
+
+
+# ---- tasks handed to other processes, and aiobotocore's view of credentials --------------------------
+
+
+def seen_in_task() -> tuple[Any, ...]:
+    activation = rt._shared_active().get()
+    if activation is None:
+        return (None,)
+    creds = activation.credentials
+    if creds is None:
+        return (activation.account_id, activation.region, None)
+    frozen = creds.get_frozen_credentials()
+    return (activation.account_id, activation.region, tuple(frozen)[:3], creds.method, creds.xaccount_key)
+
+
+def run_inside(activation: Any, fn: Any) -> Any:
+    token = rt._shared_active().set(activation)
+    try:
+        return fn()
+    finally:
+        rt._shared_active().reset(token)
+
+
+def test_a_process_task_runs_in_the_account_it_carries_whatever_the_worker_was_doing() -> None:
+    task = rt.ProcessTask(seen_in_task, "111111111111", "eu-west-1", ("AK", "SK", "TOK"))
+    outer = rt.Activation("222222222222", "us-east-1", Credentials("OTHER", "X", None))
+    expected = ("111111111111", "eu-west-1", ("AK", "SK", "TOK"), "xaccount-process-task", ("process", "111111111111", "AK"))
+    assert task() == expected
+    assert run_inside(outer, task) == expected
+    # After the task, the worker is back where it was.
+    assert run_inside(outer, lambda: (task(), rt._shared_active().get())[1]) is outer
+
+
+def test_a_process_task_of_the_servers_own_call_never_runs_as_another_account() -> None:
+    outer = rt.Activation("222222222222", "us-east-1", Credentials("OTHER", "X", None))
+    assert run_inside(outer, rt.ProcessTask(seen_in_task, None, None, None)) == (None,)
+    assert run_inside(outer, rt.ProcessTask(seen_in_task, None, "ap-south-1", None)) == (None, "ap-south-1", None)
+    assert run_inside(outer, rt.ProcessTask(seen_in_task, "111111111111", None, None)) == ("111111111111", None, None)
+
+
+def test_a_process_task_restores_the_worker_when_it_raises() -> None:
+    def boom() -> None:
+        raise RuntimeError("task failed")
+
+    outer = rt.Activation("222222222222", None, None)
+    task = rt.ProcessTask(boom, "111111111111", None, ("AK", "SK", None))
+
+    def call() -> Any:
+        with pytest.raises(RuntimeError):
+            task()
+        return rt._shared_active().get()
+
+    assert run_inside(outer, call) is outer
+
+
+def test_a_process_task_is_made_from_the_activation_of_its_submitter() -> None:
+    assert vars_of(rt.ProcessTask.of(len, None)) == (len, None, None, None)
+    live = rt.Activation("111111111111", "eu-west-1", Credentials("AK", "SK", "TOK"))
+    assert vars_of(rt.ProcessTask.of(len, live)) == (len, "111111111111", "eu-west-1", ("AK", "SK", "TOK"))
+    assert vars_of(rt.ProcessTask.of(len, rt.Activation(None, "eu-west-1", None))) == (len, None, "eu-west-1", None)
+    shown = repr(rt.ProcessTask.of(len, live))
+    assert "111111111111" in shown and "SK" not in shown and "TOK" not in shown
+
+
+def vars_of(task: Any) -> tuple[Any, ...]:
+    return (task.fn, task.account_id, task.region, task.frozen)
+
+
+def test_aiobotocore_sees_the_calls_credentials_and_account() -> None:
+    import asyncio
+
+    creds = Credentials("AK", "SK", "TOK", method="assume-role")
+    awaitable = rt.AwaitableCredentials(creds)
+    assert awaitable.method == "assume-role" and awaitable.access_key == "AK"
+    assert tuple(asyncio.run(awaitable.get_frozen_credentials()))[:3] == ("AK", "SK", "TOK")
+
+    class OwnAio:
+        async def get_account_id(self) -> str:
+            return "999999999999"
+
+    var: Any = __import__("contextvars").ContextVar("t", default=None)
+    with_own = rt.AwaitableContextCredentials(OwnAio(), var)
+    assert asyncio.run(with_own.get_account_id()) == "999999999999"
+    assert asyncio.run(rt.AwaitableContextCredentials(None, var).get_account_id()) is None
+    var.set(rt.Activation("111111111111", None, creds))
+    assert asyncio.run(with_own.get_account_id()) == "111111111111"
+    var.set(rt.Activation("111111111111", None, None))
+    assert asyncio.run(with_own.get_account_id()) == "999999999999"
+
+
+# ---- generator tools: every step in the call's context -----------------------------------------------
+
+
+def test_a_driven_generator_gets_what_is_sent_and_thrown_and_closes_in_its_context() -> None:
+    import contextvars
+
+    where: contextvars.ContextVar[str] = contextvars.ContextVar("where", default="caller")
+    seen: list[Any] = []
+
+    def tool() -> Any:
+        seen.append(("start", where.get()))
+        try:
+            got = yield 1
+            seen.append(("sent", got, where.get()))
+            try:
+                yield 2
+            except KeyError as error:
+                seen.append(("thrown", error.args[0], where.get()))
+                yield 3
+            yield 4
+        finally:
+            seen.append(("closed", where.get()))
+        return "done"
+
+    context = contextvars.copy_context()
+    context.run(where.set, "call")
+    driven = rt._drive(context, tool())
+    assert next(driven) == 1
+    assert driven.send("hello") == 2
+    assert driven.throw(KeyError("k")) == 3
+    driven.close()
+    assert seen == [("start", "call"), ("sent", "hello", "call"), ("thrown", "k", "call"), ("closed", "call")]
+    assert where.get() == "caller"
+
+    finished = rt._drive(context, tool())
+    assert [next(finished), finished.send(None), next(finished)] == [1, 2, 4]
+    with pytest.raises(StopIteration) as stop:
+        next(finished)
+    assert stop.value.value == "done"
+
+
+def test_pool_tasks_are_left_alone_until_the_first_account_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    import contextvars
+    import multiprocessing.pool
+
+    import botocore
+
+    var: contextvars.ContextVar[Any] = contextvars.ContextVar("active", default=None)
+    class Unstarted:  # a pool's type without its workers (only the type is looked at)
+        def __init__(self) -> None:
+            pass
+
+        def __del__(self) -> None:
+            pass
+
+    thread_pool = type("ThreadPool", (Unstarted, multiprocessing.pool.ThreadPool), {})()
+    process_pool = type("Pool", (Unstarted, multiprocessing.pool.Pool), {})()
+    monkeypatch.setattr(botocore, "_xaccount_used", False, raising=False)
+    assert rt._pool_task(process_pool, len, var) is len
+    assert rt._pool_task(thread_pool, len, var) is len
+    live = rt.Activation("111111111111", "eu-west-1", Credentials("AK", "SK", "T"))
+    var.set(live)
+    as_thread = rt._pool_task(thread_pool, len, var)
+    assert isinstance(as_thread, rt._AsActivation) and as_thread.activation is live
+    as_process = rt._pool_task(process_pool, len, var)
+    assert isinstance(as_process, rt.ProcessTask) and as_process.account_id == "111111111111"
+    var.set(None)
+    monkeypatch.setattr(botocore, "_xaccount_used", True)
+    # After a first account call, even the server's own tasks say so: None travels explicitly.
+    own = rt._pool_task(process_pool, len, var)
+    assert isinstance(own, rt.ProcessTask) and (own.account_id, own.region, own.frozen) == (None, None, None)
+    own_thread = rt._pool_task(thread_pool, len, var)
+    assert isinstance(own_thread, rt._AsActivation) and own_thread.activation is None
+
+
+def test_secrets_are_found_in_each_form_credentials_hold_them() -> None:
+    class Frozen:
+        def __init__(self, **values: Any) -> None:
+            self.__dict__.update(values)
+
+    class Holder:
+        _access_key = _secret_key = _token = None
+
+        def __init__(self, **fields: Any) -> None:
+            self.__dict__.update(fields)
+
+    full = Frozen(access_key="AK", secret_key="SK", token="TOK")
+    assert rt._secrets_of(Holder(_frozen_credentials=full)) == ["AK", "SK", "TOK"]
+    assert rt._secrets_of(Holder(_credentials=full)) == ["AK", "SK", "TOK"]
+    assert rt._secrets_of(Holder(_frozen_credentials=None, _credentials=full)) == ["AK", "SK", "TOK"]
+    assert rt._secrets_of(Holder(_credentials=Frozen(access_key="AK"))) == ["AK"], "missing fields are skipped"
+    assert rt._secrets_of(Holder()) == []
