@@ -253,7 +253,7 @@ async function planPatchWith(
     throw usageError(
       "tool-wrapper-unresolved",
       `${path.join(packageDir, wrapper.file)}:${wrapper.line}: tool ${wrapper.name}: ${wrapper.reason ?? "a pass-through wrapper"}; nothing was written`,
-      `xaccount patches the functions a pass-through wrapper wraps, never the wrapper; if this tool is correct without account_id, say why in the profile's unpatchedTools`,
+      `the functions a pass-through wrapper wraps are patched, never the wrapper: register them through direct calls of its factory, or, if this tool is correct without account_id, say why in the profile's unpatchedTools`,
     );
   }
   const patchable = tools.filter((t) => t.status !== "skipped");
