@@ -39,19 +39,11 @@ from test_real_servers import SERVER_QUIET_ENV, describe, probe, run_cli, schema
 NO_AWS_CALLS = {"memcached", "aws-documentation"}
 AWS_SERVERS = [s for s in MATRIX if s.profile not in NO_AWS_CALLS]
 
-BOUND_METHODS = "bound methods registered by call, mcp.tool(name=...)(self.method): the engine reports no-tools-found"
-# Why a server does not reach every tool yet, per registration form (issue 13).
-NOT_YET: dict[str, str] = {
-    "eks": BOUND_METHODS,
-    "cloudwatch": BOUND_METHODS,
-    "cloudtrail": BOUND_METHODS,
-    "aws-healthomics": "functions imported from other modules, registered as mcp.tool(name=name)(paginating(name, fn)): no-tools-found",
-    "aws-iot-sitewise": "Tool.from_function(fn=...) for each tool, then mcp.add_tool(tool.fn, ...) in a loop: no-tools-found",
-    "aws-network": "tools named in __all__, registered as mcp.tool(getattr(module, name)) in a loop: no-tools-found",
-    "aws-transform": "a pass-through (*args, **kwargs) functools.wraps wrapper (audited_tool): xaccount decorates the wrapper, not the 18 tools it wraps",
-}
-# The patch itself fails (exit 2, no-tools-found) for these, so nothing after it can pass either.
-PATCH_FAILS = {"eks", "cloudwatch", "cloudtrail", "aws-healthomics", "aws-iot-sitewise", "aws-network"}
+# Why a server does not reach every tool yet, per registration form (issue 13). Empty since the engine
+# follows every static registration form: a server that regresses fails here, by name.
+NOT_YET: dict[str, str] = {}
+# The patch itself fails (exit 2) for these, so nothing after it can pass either.
+PATCH_FAILS: set[str] = set()
 
 # Installed in full for the start-up checks: one per way a tool gets account_id (start-up generation,
 # static decorators, and one the engine does not reach yet).
