@@ -145,7 +145,7 @@ test("two MCP clients configured with `xaccount run ecs@0.0.2` start at once: on
     }
     // --accounts is the allowlist: any other account is refused before an AssumeRole.
     const refused = await two.client.callTool({ name: "ecs_resource_management", arguments: { api_operation: "ListClusters", account_id: OUTSIDE } });
-    assert.match(text(refused), /not in XACCOUNT_ALLOWED_ACCOUNTS/);
+    assert.match(text(refused), /\[xaccount:account-not-allowed\]/);
   } finally {
     await Promise.all([one.client.close(), two.client.close()]);
   }
