@@ -2,7 +2,8 @@
  * `npm run bench`: runs every benchmark and prints its figures. Benchmarks measure, they do not assert:
  * each one prints what it saw on this machine.
  *   bench/*.py          run with the test virtualenv's Python (the runtime's cost per call, ...)
- *   dist/bench/*.bench.js  run with Node (the time to patch a real server, ...)
+ *   dist/bench/*.bench.js  run with Node (the time to patch a real server, the warm-start overhead of
+ *                          `xaccount run` over the server started directly: run-start.bench.js, ...)
  *     create-role.bench.js: create-role over 20 profiles, sequential (--concurrency 1) vs concurrent (16)
  */
 import { readdirSync } from "node:fs";

@@ -4,13 +4,13 @@
  * Starts the AWS emulator (moto) with IAM enforced, makes an administrator in each of two emulated
  * accounts and an MCP host identity (a user allowed sts:AssumeRole and nothing else), creates the role in
  * each account with `xaccount create-role` as its administrator, puts a differently named cluster in each,
- * fetches the real ECS MCP server from PyPI (pinned, cached under .cache/), patches a copy with `xaccount
- * patch`, runs `xaccount test --server` against it as the host, shows which account answered each tool
- * call and that a write with account_id is refused, and cleans up. Every step says what it does.
+ * starts the real ECS MCP server as an MCP client configured with `xaccount run ecs@0.1.37` would (installed
+ * from PyPI and patched on the first run, cached under .cache/demo/xdg), runs `xaccount test --server`
+ * against that install as the host, shows which account answered each tool call and that a write with
+ * account_id is refused, and cleans up. Every step says what it does.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ADMIN, startMoto, type Identity, type Moto } from "./emulator.js";
 import { sdkClient } from "./aws/clients.js";
@@ -36,7 +36,7 @@ const BIN = path.join(PACKAGE_ROOT, "bin", "xaccount.js");
 
 const started = Date.now();
 let stepNo = 0;
-const TOTAL_STEPS = 7;
+const TOTAL_STEPS = 6;
 
 function step(text: string): void {
   stepNo += 1;
@@ -88,48 +88,12 @@ function motoPython(): string {
   return python;
 }
 
-/**
- * The real server in its own virtualenv, fetched once. The test suite's cache (.cache/servers) is
- * reused when present; otherwise the demo installs with the suite's dependency lock as constraints.
- */
-function serverVenv(): string {
-  const key = `${SERVER.distribution}-${SERVER.version}`;
-  const shared = path.join(CACHE, "servers", key);
-  if (existsSync(path.join(shared, ".xaccount-installed"))) {
-    say(`using the cached install in ${shown(shared)}`);
-    return shared;
-  }
-  const venv = path.join(CACHE, "demo", key);
-  if (existsSync(path.join(venv, ".installed"))) {
-    say(`using the cached install in ${shown(venv)}`);
-    return venv;
-  }
-  say(`pip install ${SERVER.distribution}==${SERVER.version} into ${shown(venv)} (once; about a minute)`);
-  rmSync(venv, { recursive: true, force: true });
-  run("python3", ["-m", "venv", venv], "creating a virtualenv for the server");
-  const lock = path.join(PACKAGE_ROOT, "test", "python", "server-locks", `${key}.txt`);
-  const constraints = existsSync(lock) ? ["-c", lock] : [];
-  run(
-    path.join(venv, "bin", "python"),
-    ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--prefer-binary", ...constraints, `${SERVER.distribution}==${SERVER.version}`],
-    `pip install ${SERVER.distribution}==${SERVER.version}`,
-  );
-  writeFileSync(path.join(venv, ".installed"), `${SERVER.distribution}==${SERVER.version}\n`);
-  return venv;
-}
-
-/** A path relative to the checkout when inside it, else absolute. */
-function shown(p: string): string {
-  const rel = path.relative(PACKAGE_ROOT, p);
-  return rel.startsWith("..") ? p : rel;
-}
-
-function sitePackages(venv: string): string {
-  const lib = path.join(venv, "lib");
-  const py = readdirSync(lib).find((d) => d.startsWith("python"));
-  if (!py) throw new Error(`no lib/python* in ${venv}`);
-  return path.join(lib, py, "site-packages");
-}
+/** Where `xaccount run` keeps its installs for the demo (XDG_CACHE_HOME), and the pins it installs with. */
+const RUN_ENV: Record<string, string> = {
+  XDG_CACHE_HOME: path.join(CACHE, "demo", "xdg"),
+  // The suite's dependency lock: a new upstream dependency release cannot change what the demo shows.
+  PIP_CONSTRAINT: path.join(PACKAGE_ROOT, "test", "python", "server-locks", `${SERVER.distribution}-${SERVER.version}.txt`),
+};
 
 async function createCluster(account: string, name: string, admin: Identity): Promise<string> {
   const { ECSClient, CreateClusterCommand } = await import("@aws-sdk/client-ecs");
@@ -151,7 +115,6 @@ function refusal(body: unknown, text: string): string | undefined {
 
 async function main(): Promise<number> {
   let moto: Moto | undefined;
-  let work: string | undefined;
   try {
     step("Starting the AWS emulator (moto) on a free loopback port, with IAM enforced: nothing here touches real AWS");
     moto = await startMoto(motoPython());
@@ -175,37 +138,32 @@ async function main(): Promise<number> {
       say(`created ECS cluster ${arn}`);
     }
 
-    step(`Fetching the real ECS MCP server ${SERVER.version} from PyPI`);
-    const venv = serverVenv();
-    const python = path.join(venv, "bin", "python");
-
-    step("Patching a copy of the server with `xaccount patch`: every tool gains account_id and region");
-    mkdirSync(path.join(CACHE, "demo"), { recursive: true });
-    work = mkdtempSync(path.join(os.tmpdir(), "xaccount-demo-"));
-    const site = sitePackages(venv);
-    // A copy laid out like site-packages: first on PYTHONPATH, it shadows the pristine install.
-    cpSync(path.join(site, SERVER.packagePath), path.join(work, SERVER.packagePath), { recursive: true });
-    cpSync(path.join(site, "awslabs", "__init__.py"), path.join(work, "awslabs", "__init__.py"));
-    const patched = await xaccount(["patch", "ecs", work], host!.env, false);
-    if (patched.status !== 0) throw new Error(`xaccount patch exited ${patched.status}:\n${patched.stdout}`);
-    for (const line of patched.stdout.split("\n").slice(0, 14)) say(`  ${line}`);
-    say("  ...");
-
-    step("Smoke-testing the chain with `xaccount test --server`: identity, AssumeRole, read-only calls, the patched server over MCP");
     const accounts = ACCOUNTS.map((a) => a.id).join(",");
-    const test = await xaccount(["test", "--server", `ecs:${work}`, "--accounts", accounts, "--python", python], host!.env);
-    if (test.status !== 0) throw new Error(`xaccount test exited ${test.status}`);
-
-    step("Which account answered each call: the same tool, called by an MCP client with and without account_id");
+    const runArgs = ["run", `ecs@${SERVER.version}`, "--accounts", ACCOUNTS.map((a) => `${a.cluster}=${a.id}`).join(",")];
+    step(`Starting the real ECS MCP server as an MCP client would: command "xaccount", args ${JSON.stringify(runArgs)}`);
+    say(`the first run installs ${SERVER.distribution}==${SERVER.version} from PyPI into a private cache and patches it (about a minute); later runs start in ~2 s, offline`);
+    process.stdout.write(`    $ xaccount ${runArgs.join(" ")}\n`);
+    // ALLOW_WRITE lets the server try a write, so the role's refusal shows below.
     const server = await startMcpServer({
-      python,
+      python: process.execPath,
       module: SERVER.entryModule,
-      cwd: work,
-      // ALLOW_WRITE lets the server try a write, so the role's refusal shows below.
-      env: { ...(process.env as Record<string, string>), PYTHONPATH: work, ALLOW_WRITE: "true" },
-      timeoutMs: 60_000,
+      args: [BIN, ...runArgs],
+      cwd: PACKAGE_ROOT,
+      env: { ...(process.env as Record<string, string>), ...RUN_ENV, ALLOW_WRITE: "true", FASTMCP_LOG_LEVEL: "ERROR" },
+      timeoutMs: 300_000,
     });
     try {
+      const withAccount = server.tools.filter((t) => t.inputSchema.properties && "account_id" in t.inputSchema.properties).length;
+      say(`connected: ${server.tools.length} tools, ${withAccount} of them take account_id`);
+      const list = await xaccount(["run", "--list"], RUN_ENV);
+      if (!/awslabs\.ecs-mcp-server\t/.test(list.stdout)) throw new Error("xaccount run --list does not show the server");
+      const venv = path.join(RUN_ENV.XDG_CACHE_HOME!, "xaccount", "servers", SERVER.distribution, SERVER.version, "venv");
+
+      step("Smoke-testing the chain with `xaccount test --server` on that install: identity, AssumeRole, read-only calls, the patched server over MCP");
+      const test = await xaccount(["test", "--server", `ecs:${venv}`, "--accounts", accounts], host!.env);
+      if (test.status !== 0) throw new Error(`xaccount test exited ${test.status}`);
+
+      step("Which account answered each call: the same tool, called by the MCP client with and without account_id");
       for (const accountId of [...ACCOUNTS.map((a) => a.id), undefined]) {
         const args: Record<string, unknown> = { api_operation: "ListClusters", api_params: {} };
         if (accountId) args.account_id = accountId;
@@ -234,10 +192,9 @@ async function main(): Promise<number> {
     process.stderr.write(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   } finally {
-    step("Cleaning up: stopping the emulator (its accounts, roles and clusters go with it) and deleting the patched copy");
+    step("Cleaning up: stopping the emulator (its accounts, roles and clusters go with it)");
     await moto?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
-    say(`the PyPI install stays cached under ${CACHE} for the next run`);
+    say(`the server's install stays cached under ${RUN_ENV.XDG_CACHE_HOME} for the next run (xaccount run --list / --prune)`);
     process.stdout.write(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }
 }

@@ -7,6 +7,10 @@ import { latestRelease, parseHtml, releasesOf, versionOf } from "../src/run/pack
 import { parseRunTarget } from "../src/run/spec.js";
 import { parseDuration, serverEnv } from "../src/commands/run.js";
 import { XaError } from "../src/errors.js";
+import { findPython } from "../src/run/python.js";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 
 function code(fn: () => unknown): string {
   try {
@@ -120,4 +124,27 @@ test("refresh intervals", () => {
   assert.equal(parseDuration("30m", "--refresh-interval"), 1_800_000);
   assert.equal(parseDuration("12h", "--refresh-interval"), 43_200_000);
   assert.equal(code(() => parseDuration("soon", "--refresh-interval")), "refresh-interval-invalid/2");
+});
+
+test("the interpreter: the newest python3.X on PATH the release accepts and that actually runs (a pyenv shim of an inactive version does not)", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "xaccount-pythons-"));
+  try {
+    const script = (name: string, body: string): void => {
+      writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`);
+      chmodSync(path.join(dir, name), 0o755);
+    };
+    script("python3.13", "echo 'pyenv: python3.13: command not found' >&2; exit 127");
+    script("python3.12", "echo 3.12");
+    script("python3.11", "echo 3.11");
+    script("python3.9", "echo 3.9");
+    const env = { PATH: dir };
+    assert.equal(findPython(">=3.10", env)?.path, path.join(dir, "python3.12"), "3.13 does not run: the next one that fits");
+    assert.deepEqual(findPython(">=3.10,<3.12", env)?.minor, [3, 11]);
+    assert.equal(findPython(">=3.14", env), undefined);
+    // A shim named python3.12 that is really another version is not taken for 3.12.
+    script("python3.12", "echo 3.9");
+    assert.equal(findPython(">=3.12", env), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -9,6 +9,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -220,6 +221,34 @@ test("--list shows the cached versions and --prune keeps the newest", async () =
   assert.equal(pruned.status, 0, pruned.stderr);
   assert.match(pruned.stdout, /removed awslabs\.ecs-mcp-server 0\.0\.1b1/);
   assert.deepEqual(readdirSync(distDir).filter((n) => !n.startsWith(".")), ["0.0.2"]);
+});
+
+test("a cached release patched by an older runtime is re-patched once by this xaccount, then starts", async () => {
+  const dir = path.join(cacheHome, "xaccount", "servers", DIST, "0.0.2");
+  const recordFile = path.join(dir, "xaccount-run.json");
+  const record = JSON.parse(readFileSync(recordFile, "utf8")) as { packageDir: string; runtimeSha256: string };
+  // What an older xaccount would have vendored: another runtime body, stamped consistently with its own sha.
+  const vendored = path.join(dir, record.packageDir, "_xaccount.py");
+  const current = readFileSync(vendored, "utf8");
+  const body = current.split("\n").slice(2).join("\n") + "\n# an older runtime\n";
+  const sha = createHash("sha256").update(body).digest("hex");
+  const file = `# Vendored by xaccount 0.0.1 sha256=${sha}\n# Do not edit: \`xaccount patch\` replaces this file and \`xaccount patch --revert\` removes it.\n${body}`;
+  writeFileSync(vendored, file);
+  // ... and recorded in its manifest, as that xaccount would have.
+  const manifestFile = path.join(dir, record.packageDir, "_xaccount_manifest.json");
+  const manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as { runtime: Record<string, string> };
+  manifest.runtime = { ...manifest.runtime, version: "0.0.1", sha256: sha, fileSha256: createHash("sha256").update(file).digest("hex") };
+  writeFileSync(manifestFile, JSON.stringify(manifest, null, 2));
+  writeFileSync(recordFile, JSON.stringify({ ...record, runtimeSha256: sha, patchedBy: "0.0.1" }));
+  const r = await rawRun(["run", "ecs@0.0.2"], clientEnv(dead));
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /re-patching awslabs\.ecs-mcp-server 0\.0\.2 for xaccount .*'s runtime/);
+  assert.equal(readFileSync(vendored, "utf8"), current, "this xaccount's runtime is back in place");
+  assert.equal((JSON.parse(readFileSync(recordFile, "utf8")) as { runtimeSha256: string }).runtimeSha256, record.runtimeSha256);
+  // Once: the next start takes the fast path and says nothing.
+  const again = await rawRun(["run", "ecs@0.0.2"], clientEnv(dead));
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(again.stderr, "");
 });
 
 test("a cached tree changed after install is noticed: it is not started, and is installed again", async () => {

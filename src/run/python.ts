@@ -1,8 +1,10 @@
 /**
  * The Python a release runs on: the newest `python3.X` on PATH whose minor version satisfies the
- * release's Requires-Python. Found by name (no interpreter is started to ask its version), so it costs
- * a few stat calls; pyenv shims and distribution packages both name their interpreters this way.
+ * release's Requires-Python. Candidates are found by name (pyenv shims and distribution packages both
+ * name their interpreters this way), then each is run once to ask its version: a pyenv shim exists for
+ * every installed version but fails for one that is not activated. Only a first install pays for this.
  */
+import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
 import { pythonSatisfies } from "./versions.js";
@@ -28,12 +30,20 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
-export function findPython(requiresPython: string | undefined, env: NodeJS.ProcessEnv): PythonChoice | undefined {
+/** The interpreter's own (major, minor), or undefined when it does not run. */
+export function askVersion(python: string, env: NodeJS.ProcessEnv): [number, number] | undefined {
+  const r = spawnSync(python, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { env, encoding: "utf8", timeout: 20_000 });
+  const m = r.status === 0 ? /^(\d+)\.(\d+)\s*$/.exec(r.stdout) : null;
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+export function findPython(requiresPython: string | undefined, env: NodeJS.ProcessEnv, ask = askVersion): PythonChoice | undefined {
   for (const minor of MINORS) {
-    const v: [number, number] = [3, minor];
-    if (!pythonSatisfies(v, requiresPython)) continue;
+    if (!pythonSatisfies([3, minor], requiresPython)) continue;
     const found = onPath(`python3.${minor}`, env);
-    if (found) return { path: found, minor: v };
+    if (!found) continue;
+    const actual = ask(found, env);
+    if (actual && pythonSatisfies(actual, requiresPython)) return { path: found, minor: actual };
   }
   return undefined;
 }

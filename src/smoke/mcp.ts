@@ -28,6 +28,8 @@ export interface ServerLaunch {
   cwd: string;
   env: Record<string, string>;
   timeoutMs: number;
+  /** Instead of `-m <module>`: the whole argument list (e.g. `xaccount.js run ecs@0.1.37` with node as `python`). */
+  args?: string[];
 }
 
 export async function startMcpServer(launch: ServerLaunch): Promise<McpSession> {
@@ -35,7 +37,7 @@ export async function startMcpServer(launch: ServerLaunch): Promise<McpSession> 
   const { StdioClientTransport } = await import("@modelcontextprotocol/sdk/client/stdio.js");
   const transport = new StdioClientTransport({
     command: launch.python,
-    args: ["-m", launch.module],
+    args: launch.args ?? ["-m", launch.module],
     cwd: launch.cwd,
     env: launch.env,
     stderr: "pipe",
