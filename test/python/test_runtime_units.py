@@ -434,6 +434,11 @@ def test_a_process_task_runs_in_the_account_it_carries_whatever_the_worker_was_d
     assert run_inside(outer, lambda: (task(), rt._shared_active().get())[1]) is outer
 
 
+def test_a_process_task_passes_its_arguments_through() -> None:
+    task = rt.ProcessTask(lambda *a, **k: (a, k), "111111111111", None, ("AK", "SK", None))
+    assert task(1, 2, x=3) == ((1, 2), {"x": 3})
+
+
 def test_a_process_task_of_the_servers_own_call_never_runs_as_another_account() -> None:
     outer = rt.Activation("222222222222", "us-east-1", Credentials("OTHER", "X", None))
     assert run_inside(outer, rt.ProcessTask(seen_in_task, None, None, None)) == (None,)
