@@ -67,6 +67,10 @@ test("choosePython: XACCOUNT_PYTHON, then the server's venv python, then the fir
   delete process.env.XACCOUNT_PYTHON;
   assert.equal(choosePython("/srv/.venv/bin/python"), "/srv/.venv/bin/python");
   assert.equal(choosePython(), real, "the shim directory and a python3 that cannot run are skipped");
+  // Only a directory named shims is a version manager's: one below it is an ordinary directory.
+  const belowShims = fakePython(path.join(shims, "bin"), "exit 0");
+  process.env.PATH = [shims, path.dirname(belowShims)].join(path.delimiter);
+  assert.equal(choosePython(), belowShims);
   process.env.PATH = [shims, path.join(dir, "nowhere")].join(path.delimiter);
   assert.equal(choosePython(), "python3");
   process.env.PATH = "";
@@ -106,6 +110,14 @@ test("compile: no Python to ask is `ran: false` naming it; a Python that fails o
   const crashing = fakePython(dir, "cat >/dev/null; echo first >&2; echo 'last words' >&2; exit 5", "crash");
   const crashed = await pythonCompile([{ file: "a.py", original: "", text: "" }], crashing);
   assert.deepEqual(crashed, { ran: true, failure: { file: "?", line: 0, message: "python exited 5: last words" } });
+
+  // Only exit 3 means "here is the error": a Python that prints JSON-looking output and fails otherwise
+  // is reported as failed, not as a compile error it did not find.
+  const other = fakePython(dir, `cat >/dev/null; echo '{"file": "a.py", "line": 9, "message": "m"}'; echo 'oops' >&2; exit 4`, "other");
+  assert.deepEqual(await pythonCompile([{ file: "a.py", original: "", text: "" }], other), {
+    ran: true,
+    failure: { file: "?", line: 0, message: "python exited 4: oops" },
+  });
 
   // Exit 3 is the compile script's "here is the error" code; unreadable output is still a failure.
   const garbled = fakePython(dir, "cat >/dev/null; echo 'not json'; exit 3", "garbled");

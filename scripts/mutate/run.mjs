@@ -12,7 +12,7 @@
  * `runtime --survivors` re-tests only the mutants that survived or had no test.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, watch, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -152,7 +152,27 @@ function score(results) {
 async function runStryker(area, options) {
   process.env.XACCOUNT_TEST_PYTHON = PYTHON; // the sandbox has no .venv link; the tests find the venv through this
   const { Stryker } = await import("@stryker-mutator/core");
-  await new Stryker(strykerOptions(area, options)).runMutationTest();
+  // Stryker makes its sandbox with mkdtemp (mode 0700). patch-cli's permission tests run the CLI as
+  // nobody (root ignores file modes), who must be able to reach the sandbox's dist/ to run it.
+  const tmp = path.join(ROOT, ".stryker-tmp");
+  mkdirSync(tmp, { recursive: true });
+  chmodSync(tmp, 0o755);
+  const opened = new Set(); // once each: the chmod itself is an event on the same name
+  const watcher = watch(tmp, (_event, name) => {
+    if (name && /^sandbox-/.test(name) && !opened.has(name)) {
+      opened.add(name);
+      try {
+        chmodSync(path.join(tmp, name), 0o755);
+      } catch {
+        // gone already (cleaned up)
+      }
+    }
+  });
+  try {
+    await new Stryker(strykerOptions(area, options)).runMutationTest();
+  } finally {
+    watcher.close();
+  }
   return summarizeStryker(area);
 }
 

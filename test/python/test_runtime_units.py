@@ -434,6 +434,11 @@ def test_a_process_task_runs_in_the_account_it_carries_whatever_the_worker_was_d
     assert run_inside(outer, lambda: (task(), rt._shared_active().get())[1]) is outer
 
 
+def test_a_process_task_passes_its_arguments_through() -> None:
+    task = rt.ProcessTask(lambda *a, **k: (a, k), "111111111111", None, ("AK", "SK", None))
+    assert task(1, 2, x=3) == ((1, 2), {"x": 3})
+
+
 def test_a_process_task_of_the_servers_own_call_never_runs_as_another_account() -> None:
     outer = rt.Activation("222222222222", "us-east-1", Credentials("OTHER", "X", None))
     assert run_inside(outer, rt.ProcessTask(seen_in_task, None, None, None)) == (None,)
@@ -583,3 +588,72 @@ def test_secrets_are_found_in_each_form_credentials_hold_them() -> None:
     assert rt._secrets_of(Holder(_frozen_credentials=None, _credentials=full)) == ["AK", "SK", "TOK"]
     assert rt._secrets_of(Holder(_credentials=Frozen(access_key="AK"))) == ["AK"], "missing fields are skipped"
     assert rt._secrets_of(Holder()) == []
+
+
+def test_an_awaited_step_gets_what_is_sent_and_thrown_in_its_context() -> None:
+    import contextvars
+
+    where: contextvars.ContextVar[str] = contextvars.ContextVar("where_await", default="caller")
+
+    class Step:
+        def __await__(self) -> Any:
+            got = yield "first"
+            return got
+
+    async def body() -> Any:
+        try:
+            value = await Step()
+        except KeyError as error:
+            return ("thrown", error.args[0], where.get())
+        return ("sent", value, where.get())
+
+    context = contextvars.copy_context()
+    context.run(where.set, "call")
+    sent = rt._InContext(context, body()).__await__()
+    assert next(sent) == "first"
+    with pytest.raises(StopIteration) as stop:
+        sent.send(42)
+    assert stop.value.value == ("sent", 42, "call")
+    thrown = rt._InContext(context, body()).__await__()
+    next(thrown)
+    with pytest.raises(StopIteration) as stop:
+        thrown.throw(KeyError("k"))
+    assert stop.value.value == ("thrown", "k", "call")
+    assert where.get() == "caller"
+
+
+def test_aiobotocore_refreshes_off_the_event_loop() -> None:
+    import asyncio
+    import threading
+
+    class Expiring:
+        def __init__(self, due: bool) -> None:
+            self.due = due
+            self.thread: Any = None
+
+        def refresh_needed(self) -> bool:
+            return self.due
+
+        def get_frozen_credentials(self) -> str:
+            self.thread = threading.current_thread()
+            return "frozen"
+
+    due = Expiring(True)
+    assert asyncio.run(rt.AwaitableCredentials(due).get_frozen_credentials()) == "frozen"
+    assert due.thread is not threading.main_thread(), "a refresh (AssumeRole) must not block the event loop"
+    fresh = Expiring(False)
+    assert asyncio.run(rt.AwaitableCredentials(fresh).get_frozen_credentials()) == "frozen"
+    assert fresh.thread is threading.main_thread()
+
+
+def test_sts_answers_without_code_or_message_never_show_none() -> None:
+    for response in ({}, {"Error": {}}):
+        text = str(rt.explain_assume_role_failure(botocore.exceptions.ClientError(response, "AssumeRole"), ARN, "us-east-1", CALLER, False))
+        assert "None" not in text and "XX" not in text
+        assert f"AssumeRole into {ARN} failed: : ." in text
+
+
+def test_a_refused_region_is_shown_in_the_error() -> None:
+    with pytest.raises(CrossAccountError) as caught:
+        rt.check_region("Mars-1")
+    assert "got 'Mars-1'" in str(caught.value)
