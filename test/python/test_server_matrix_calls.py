@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from conftest import ACCOUNT_A, DEFAULT_ACCOUNT, HOST_ACTIONS, MotoServer, Rig, rig_for
 from servers import REPO_ROOT, ServerCopy, install
@@ -80,11 +81,14 @@ def test_dynamodb_source_db_analyzer_reads_the_secret_of_the_requested_account(
     the connection that follows a passed check goes to a closed port and fails at once."""
     # The host may read its own account's secrets: its call without account_id must fail for "not found",
     # not for a permission, or the "not visible" half would prove nothing.
-    rig = rig_for(enforced_moto, host_actions=(*HOST_ACTIONS, "secretsmanager:GetSecretValue"), accounts=(ACCOUNT_A,))
+    rig = rig_for(enforced_moto, host_actions=(*HOST_ACTIONS, "secretsmanager:GetSecretValue"), accounts=(DEFAULT_ACCOUNT, ACCOUNT_A))
     derived_role(xaccount_cli, rig, "dynamodb")
     secret = json.dumps({"host": "127.0.0.1", "port": 9, "username": "reader", "password": "not-a-real-one"})
     made = rig.admin(ACCOUNT_A).client("secretsmanager", REGION).create_secret(Name="xa-mysql-in-a", SecretString=secret)
     assert f":{ACCOUNT_A}:secret:xa-mysql-in-a" in made["ARN"]
+    # At the emulator, before any call: the secret is A's alone.
+    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+        rig.admin(DEFAULT_ACCOUNT).client("secretsmanager", REGION).get_secret_value(SecretId="xa-mysql-in-a")
     copy = patched_copy(xaccount_cli, "dynamodb", tmp_path)
     out = tmp_path / "analysis"
     out.mkdir()
@@ -124,7 +128,7 @@ def moto_signing_names(rig: Rig) -> list[str]:
     `monitoring`, while IAM (and the derived role) names it `cloudwatch`. Adds to A's derived role the same
     CloudWatch actions under moto's name, no others: the role stays exactly the derived one, renamed."""
     iam = rig.admin(ACCOUNT_A).client("iam")
-    derived = []
+    derived: list[str] = []
     for name in iam.list_role_policies(RoleName="McpReadOnlyRole")["PolicyNames"]:
         document = iam.get_role_policy(RoleName="McpReadOnlyRole", PolicyName=name)["PolicyDocument"]
         for statement in document["Statement"]:
@@ -157,6 +161,11 @@ def test_cloudwatch_get_active_alarms_answers_from_the_requested_account(
     assert "monitoring:DescribeAlarms" in moto_signing_names(rig)
     alarm_in_alarm_state(rig.admin(ACCOUNT_A).client("cloudwatch", REGION), "xa-alarm-in-account-a")
     alarm_in_alarm_state(rig.admin(DEFAULT_ACCOUNT).client("cloudwatch", REGION), "xa-alarm-in-default")
+    # At the emulator, before any call: each alarm is its account's alone.
+    for account, mine in ((ACCOUNT_A, "xa-alarm-in-account-a"), (DEFAULT_ACCOUNT, "xa-alarm-in-default")):
+        listed = rig.admin(account).client("cloudwatch", REGION).describe_alarms(AlarmNamePrefix="xa-alarm-")["MetricAlarms"]
+        assert [a["AlarmName"] for a in listed] == [mine]
+        assert f":{account}:alarm:{mine}" in listed[0]["AlarmArn"]
     copy = patched_copy(xaccount_cli, "cloudwatch", tmp_path)
 
     rig.server.reset_recording()
