@@ -12,12 +12,14 @@ import { usageError } from "../src/errors.js";
 import { ecs } from "./ecs.js";
 import { iac } from "./iac.js";
 import { amazonMq } from "./amazon-mq.js";
+import { billingCostManagement } from "./billing-cost-management.js";
 import { genericProfile } from "./generic.js";
 
 export const PROFILES: Readonly<Record<string, ServerProfile>> = {
   ecs,
   iac,
   "amazon-mq": amazonMq,
+  "billing-cost-management": billingCostManagement,
 };
 
 export function getProfile(name: string): ServerProfile {
