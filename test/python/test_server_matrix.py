@@ -23,6 +23,7 @@ Run alone: .venv/bin/python -m pytest -q test/python/test_server_matrix.py
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -111,6 +112,34 @@ def test_every_tool_the_ast_detector_finds_has_account_id_or_is_reported(spec: S
     for key, tool in original.items():
         if "account_id" in tool.params:
             assert after[key].params == tool.params, f"{tool.qualname}: its own account_id was changed"
+
+
+def _signatures(package: Path) -> dict[tuple[str, int], tuple[str, ...]]:
+    """Every function of the package, by file and (n-th def of that name there), with its parameters."""
+    out: dict[tuple[str, int], tuple[str, ...]] = {}
+    for path in sorted(package.rglob("*.py")):
+        if "__pycache__" in path.parts or path.name.startswith("_xaccount"):
+            continue
+        rel = path.relative_to(package).as_posix()
+        defs = [n for n in ast.walk(ast.parse(path.read_bytes())) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for i, node in enumerate(defs):
+            a = node.args
+            out[(f"{rel}:{node.name}", i)] = tuple(p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs))
+    return out
+
+
+@pytest.mark.parametrize("spec", [_param(s, NOT_YET) for s in AWS_SERVERS])
+def test_only_tools_gain_account_id(spec: ServerSpec, patched_wheels: dict[str, Patched]) -> None:
+    """No function the detector does not call a tool (a prompt, a helper, a pass-through wrapper) gets
+    account_id: IoT SiteWise's Prompt.from_function prompts stay as they are."""
+    patched = patched_wheels[spec.profile]
+    patched.report()
+    before = _signatures(REPO_ROOT / ".cache" / "wheels" / spec.key / spec.package_path)
+    after = _signatures(patched.package)
+    tools = {f"{t.file}:{t.name}" for t in detect(patched.package).tools}
+    gained = sorted(k[0] for k, params in after.items() if "account_id" in params and "account_id" not in before.get(k, ()))
+    assert gained, "no function gained account_id"
+    assert [g for g in gained if g not in tools] == []
 
 
 @pytest.mark.parametrize("spec", [_param(s, {p: NOT_YET[p] for p in PATCH_FAILS}) for s in AWS_SERVERS])
