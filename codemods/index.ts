@@ -11,9 +11,16 @@ import { expandHome } from "../src/codemod/locate.js";
 import { usageError } from "../src/errors.js";
 import { ecs } from "./ecs.js";
 import { iac } from "./iac.js";
+import { amazonMq } from "./amazon-mq.js";
+import { billingCostManagement } from "./billing-cost-management.js";
 import { genericProfile } from "./generic.js";
 
-export const PROFILES: Readonly<Record<string, ServerProfile>> = { ecs, iac };
+export const PROFILES: Readonly<Record<string, ServerProfile>> = {
+  ecs,
+  iac,
+  "amazon-mq": amazonMq,
+  "billing-cost-management": billingCostManagement,
+};
 
 export function getProfile(name: string): ServerProfile {
   const profile = PROFILES[name];

@@ -13,14 +13,17 @@ emulator and every tool it lists has account_id unless the report says why; MQ's
 start-up from the boto3 model, get it from the runtime's registration hook, and a read call
 (list_brokers) with account_id answers from that account.
 
-Until the engine handles the registration forms of issue 13 (the registration helper's work), the servers
-that use them are marked xfail(strict=True) naming the form, so the merge that fixes one flips its mark.
+Every registration form of issue 13 is handled: no server is marked xfail (NOT_YET is empty), so one
+that regresses fails by name. Servers whose --check needs knowledge of their own have a profile file:
+amazon-mq (its start-up-generated registrations, covered by the runtime hook) and billing-cost-management
+(what each tool's own account_id means).
 
 Run alone: .venv/bin/python -m pytest -q test/python/test_server_matrix.py
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -46,7 +49,7 @@ NOT_YET: dict[str, str] = {}
 PATCH_FAILS: set[str] = set()
 
 # Installed in full for the start-up checks: one per way a tool gets account_id (start-up generation,
-# static decorators, and one the engine does not reach yet).
+# static decorators, bound methods).
 STARTED = ("amazon-mq", "dynamodb", "cloudwatch")
 AMAZON_MQ_REGION = "us-east-1"
 
@@ -111,6 +114,34 @@ def test_every_tool_the_ast_detector_finds_has_account_id_or_is_reported(spec: S
             assert after[key].params == tool.params, f"{tool.qualname}: its own account_id was changed"
 
 
+def _signatures(package: Path) -> dict[tuple[str, int], tuple[str, ...]]:
+    """Every function of the package, by file and (n-th def of that name there), with its parameters."""
+    out: dict[tuple[str, int], tuple[str, ...]] = {}
+    for path in sorted(package.rglob("*.py")):
+        if "__pycache__" in path.parts or path.name.startswith("_xaccount"):
+            continue
+        rel = path.relative_to(package).as_posix()
+        defs = [n for n in ast.walk(ast.parse(path.read_bytes())) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for i, node in enumerate(defs):
+            a = node.args
+            out[(f"{rel}:{node.name}", i)] = tuple(p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs))
+    return out
+
+
+@pytest.mark.parametrize("spec", [_param(s, NOT_YET) for s in AWS_SERVERS])
+def test_only_tools_gain_account_id(spec: ServerSpec, patched_wheels: dict[str, Patched]) -> None:
+    """No function the detector does not call a tool (a prompt, a helper, a pass-through wrapper) gets
+    account_id: IoT SiteWise's Prompt.from_function prompts stay as they are."""
+    patched = patched_wheels[spec.profile]
+    patched.report()
+    before = _signatures(REPO_ROOT / ".cache" / "wheels" / spec.key / spec.package_path)
+    after = _signatures(patched.package)
+    tools = {f"{t.file}:{t.name}" for t in detect(patched.package).tools}
+    gained = sorted(k[0] for k, params in after.items() if "account_id" in params and "account_id" not in before.get(k, ()))
+    assert gained, "no function gained account_id"
+    assert [g for g in gained if g not in tools] == []
+
+
 @pytest.mark.parametrize("spec", [_param(s, {p: NOT_YET[p] for p in PATCH_FAILS}) for s in AWS_SERVERS])
 def test_patched_tree_compiles_repatch_is_a_no_op_and_revert_is_exact(
     spec: ServerSpec, xaccount_cli: list[str], tmp_path: Path
@@ -132,6 +163,30 @@ def test_patched_tree_compiles_repatch_is_a_no_op_and_revert_is_exact(
     revert = run_cli(xaccount_cli, "patch", patched.root, "--revert")
     assert revert.returncode == 0, describe(revert)
     assert tree_digest(patched.root) == patched.before, "revert did not restore the exact bytes"
+
+
+# What the profile files say, per server: tool name -> words of its reason that only the profile gives.
+PROFILE_REASONS = {
+    "amazon-mq": {"func": "start-up hook"},
+    "billing-cost-management": {
+        "budgets": "Budgets API", "budget-actions": "Budgets API", "budget-notifications": "Budgets API",
+        "cost-optimization": "enrollment status", "credits": "credits", "enterprise-support": "linked account",
+        "invoicing": "invoice", "sp-purchase-analyzer": "Savings Plans",
+    },
+}
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILE_REASONS))
+def test_a_profile_file_wins_and_its_reasons_are_reported(profile: str, patched_wheels: dict[str, Patched]) -> None:
+    """amazon-mq's generated registrations and billing's own account_id tools are accepted by --check only
+    because their profile file says why: the report names each with that reason, never silently."""
+    report = patched_wheels[profile].report()
+    reasons: dict[str, list[str]] = {}
+    for t in report["toolsSkipped"]:
+        reasons.setdefault(t["name"], []).append(t.get("reason", ""))
+    assert set(reasons) == set(PROFILE_REASONS[profile]), reasons
+    for name, words in PROFILE_REASONS[profile].items():
+        assert all("says" in r and words in r for r in reasons[name]), (name, reasons[name])
 
 
 @pytest.mark.parametrize("spec", [s for s in MATRIX if s.profile in NO_AWS_CALLS], ids=lambda s: s.id)
