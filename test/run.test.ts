@@ -19,7 +19,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { ADMIN, MOTO_DEFAULT_ACCOUNT, startMoto, type Identity, type Moto } from "./helpers/moto.js";
 import { BIN, xaccount } from "./helpers/cli.js";
 import { PACKAGE_ROOT } from "../src/version.js";
-import { buildFakeServer, deadIndexUrl, ensureWheelhouse, newCacheHome, runEnv, serveIndex, type TestIndex } from "./helpers/run-index.js";
+import { buildFakeServer, buildGenericServer, deadIndexUrl, ensureWheelhouse, newCacheHome, runEnv, serveIndex, type TestIndex } from "./helpers/run-index.js";
 
 const A = "111111111111";
 const B = "222222222222";
@@ -50,8 +50,11 @@ before(async () => {
     ecs.destroy();
   }
   const wheels = buildFakeServer(["0.0.1", "0.0.2"]);
-  temps.push(wheels);
-  index = await serveIndex([ensureWheelhouse(), wheels]);
+  // Two servers no profile file knows: one calling boto3, one making no AWS call.
+  const generic = buildGenericServer("fake", ["0.0.3"], { aws: true });
+  const noAws = buildGenericServer("noaws", ["0.0.4"], { aws: false });
+  temps.push(wheels, generic, noAws);
+  index = await serveIndex([ensureWheelhouse(), wheels, generic, noAws]);
   dead = await deadIndexUrl();
   cacheHome = newCacheHome();
   temps.push(cacheHome);
@@ -263,4 +266,52 @@ test("a cached tree changed after install is noticed: it is not started, and is 
   assert.match(r.stderr, /was changed after it was installed; installing it again/);
   assert.match(r.stderr, /error\[index-unreachable\]/);
   assert.ok(!existsSync(dir), "the edited tree is gone from the cache");
+});
+
+test("any AWS Labs server: `run fake@0.0.3` (no profile file) is patched from its installed dist-info; its tool takes account_id and answers from each account", async () => {
+  const { client, stderr } = await connect(["run", "fake@0.0.3", "--accounts", `prod=${A},dev=${B}`], clientEnv(index.url));
+  try {
+    const { tools } = await client.listTools();
+    const tool = tools.find((t) => t.name === "list_clusters");
+    assert.ok(tool, tools.map((t) => t.name).join(", "));
+    const props = tool.inputSchema.properties ?? {};
+    assert.ok("account_id" in props && "max_results" in props, JSON.stringify(tool.inputSchema));
+    for (const [account, other] of [[A, B], [B, A]] as const) {
+      const r = await client.callTool({ name: "list_clusters", arguments: { account_id: account } });
+      assert.match(text(r), new RegExp(`cluster-of-${account}`), `${text(r)}\n${stderr()}`);
+      assert.doesNotMatch(text(r), new RegExp(`cluster-of-${other}`));
+    }
+    const refused = await client.callTool({ name: "list_clusters", arguments: { account_id: OUTSIDE } });
+    assert.match(text(refused), /\[xaccount:account-not-allowed\]/);
+  } finally {
+    await client.close();
+  }
+  const record = JSON.parse(readFileSync(path.join(cacheHome, "xaccount", "servers", "awslabs.fake-mcp-server", "0.0.3", "xaccount-run.json"), "utf8")) as { entryModule: string; profile?: string };
+  assert.equal(record.entryModule, "awslabs.fake_mcp_server.server");
+  assert.equal(record.profile, "generic");
+  // The warm start takes the fast path (no index, nothing said).
+  const warm = await rawRun(["run", "fake@0.0.3"], clientEnv(dead));
+  assert.equal(warm.status, 0, warm.stderr);
+  assert.equal(warm.stderr, "");
+});
+
+test("a server that makes no AWS call is refused with no-aws-calls: not started unpatched, its install discarded", async () => {
+  const r = await rawRun(["run", "noaws@0.0.4", "--accounts", A], clientEnv(index.url));
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stdout.length, 0, "nothing answered: the server was not started");
+  assert.match(r.stderr, /error\[no-aws-calls\]: xaccount run does not start awslabs\.noaws-mcp-server==0\.0\.4: .*makes no AWS call.*the install was discarded/);
+  assert.match(r.stderr, /uvx awslabs\.noaws-mcp-server@0\.0\.4/);
+  const distDir = path.join(cacheHome, "xaccount", "servers", "awslabs.noaws-mcp-server");
+  assert.deepEqual(existsSync(distDir) ? readdirSync(distDir).filter((n) => !n.endsWith(".lock")) : [], [], "no version folder, no temp folder");
+});
+
+test("a bad --accounts list is refused before anything is installed or asked of the index", async () => {
+  const home = newCacheHome();
+  temps.push(home);
+  const before = index.requests.length;
+  const r = await xaccount(["run", "fake@0.0.3", "--accounts", `prod=${A},prod=${B}`], clientEnv(index.url, home));
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /error\[account-name-invalid\]: --accounts names two accounts "prod"/);
+  assert.equal(index.requests.length, before, "no request reached the index");
+  assert.ok(!existsSync(path.join(home, "xaccount")), "nothing cached");
 });
