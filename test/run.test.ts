@@ -74,9 +74,32 @@ function clientEnv(indexUrl: string, home = cacheHome, extra: Record<string, str
   return { ...(process.env as Record<string, string>), ...host.env, ...runEnv(indexUrl, home), PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`, ...extra };
 }
 
-/** An MCP client whose server entry is { command: "xaccount", args: ["run", ...], env }. */
-async function connect(args: string[], env: Record<string, string>): Promise<{ client: Client; stderr: () => string }> {
-  const transport = new StdioClientTransport({ command: "xaccount", args, env, stderr: "pipe" });
+/** An MCP client whose server entry is { command: "xaccount", args: ["run", ...] } (xaccount on PATH). */
+function connect(args: string[], env: Record<string, string>): Promise<{ client: Client; stderr: () => string }> {
+  return connectEntry({ command: "xaccount", args }, env);
+}
+
+interface ServerEntry {
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+/**
+ * The entry `xaccount config <client> <server> --print` prints, read as the client reads its config:
+ * `command` is the xaccount on PATH (as a global install puts it), `args` and `env` as printed.
+ */
+async function printedEntry(server: string, env: Record<string, string>): Promise<ServerEntry> {
+  const r = await xaccount(["config", "claude-desktop", server, "--print", "--accounts", `prod=${A},dev=${B}`, "--region", "us-east-1", "--command", path.join(binDir, "xaccount")], env);
+  assert.equal(r.status, 0, r.stderr);
+  const entries = Object.values((JSON.parse(r.stdout) as { mcpServers: Record<string, ServerEntry> }).mcpServers);
+  assert.equal(entries.length, 1, r.stdout);
+  return entries[0]!;
+}
+
+/** An MCP client started from a config entry: its own environment, plus the entry's env block. */
+async function connectEntry(entry: ServerEntry, clientEnvironment: Record<string, string>): Promise<{ client: Client; stderr: () => string }> {
+  const transport = new StdioClientTransport({ command: entry.command, args: entry.args, env: { ...clientEnvironment, ...entry.env }, stderr: "pipe" });
   let stderr = "";
   transport.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
   const client = new Client({ name: "xaccount-run-test", version: "1" });
@@ -130,9 +153,10 @@ function fileDownloads(version: string): number {
   return index.requests.filter((r) => r.startsWith(`GET /files/awslabs_ecs_mcp_server-${version}-`)).length;
 }
 
-test("two MCP clients configured with `xaccount run ecs@0.0.2` start at once: one install, account_id in the schema, answers from two accounts", async () => {
-  const args = ["run", "ecs@0.0.2", "--accounts", `prod=${A},dev=${B}`];
-  const [one, two] = await Promise.all([connect(args, clientEnv(index.url)), connect(args, clientEnv(index.url))]);
+test("two MCP clients configured exactly as `xaccount config --print` says start `xaccount run ecs@0.0.2` at once: one install, account_id in the schema, answers from two accounts", async () => {
+  // Issue 11 §5: nothing hand-written; the client's command, args and env are the printed entry's.
+  const entry = await printedEntry("ecs@0.0.2", clientEnv(index.url));
+  const [one, two] = await Promise.all([connectEntry(entry, clientEnv(index.url)), connectEntry(entry, clientEnv(index.url))]);
   try {
     assert.equal(fileDownloads("0.0.2"), 1, `one install for both clients; index saw:\n${index.requests.join("\n")}`);
     assert.match(one.stderr() + two.stderr(), /waiting for another xaccount installing awslabs\.ecs-mcp-server 0\.0\.2/);
