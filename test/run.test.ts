@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createHash } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -338,4 +339,21 @@ test("a bad --accounts list is refused before anything is installed or asked of 
   assert.match(r.stderr, /error\[account-name-invalid\]: --accounts names two accounts "prod"/);
   assert.equal(index.requests.length, before, "no request reached the index");
   assert.ok(!existsSync(path.join(home, "xaccount")), "nothing cached");
+});
+
+test("a warm start loads the run command alone: no other command, no AWS SDK, no patch engine, no tree-sitter", async () => {
+  // Every module the CLI process resolves, recorded by a loader hook (speed is the bench's; this is what loads).
+  const dir = mkdtempSync(path.join(os.tmpdir(), "xaccount-modules-"));
+  temps.push(dir);
+  const log = path.join(dir, "modules.txt");
+  const hook = path.join(dir, "hook.mjs");
+  const register = path.join(dir, "register.mjs");
+  writeFileSync(hook, `import { appendFileSync } from "node:fs";\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + "\\n"); return r; }\n`);
+  writeFileSync(register, `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
+  const r = await rawRun(["run", "fake@0.0.3"], clientEnv(dead, cacheHome, { NODE_OPTIONS: `--import ${register}` }));
+  assert.equal(r.status, 0, r.stderr);
+  const loaded = readFileSync(log, "utf8").split("\n").filter(Boolean);
+  assert.ok(loaded.some((u) => u.endsWith("/dist/src/commands/run.js")), loaded.join("\n"));
+  const unwanted = loaded.filter((u) => /\/dist\/src\/commands\/(?!run\.js)|tree-sitter|@aws-sdk|\/dist\/src\/codemod\/(index|engine|parse)\.js/.test(u));
+  assert.deepEqual([...new Set(unwanted)], []);
 });
