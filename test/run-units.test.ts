@@ -110,6 +110,13 @@ test("runtime options become the server's XACCOUNT_* environment; the external i
   assert.equal(env.XACCOUNT_SESSION_NAME, "me@host");
   assert.equal(env.XACCOUNT_EXTERNAL_ID, "secret-id-1");
   assert.equal(env.AWS_PROFILE, "hub", "AWS_PROFILE passes through");
+  // The list the server gets is the shared parser's normal form (as `config` writes it): a bare id named
+  // later in the list and a repeated entry count once, so names and allowlist agree.
+  const merged = serverEnv({ accounts: "111111111111,prod=111111111111,dev=222222222222,dev=222222222222" }, {});
+  assert.equal(merged.XACCOUNT_ACCOUNTS, "prod=111111111111,dev=222222222222");
+  assert.equal(merged.XACCOUNT_ALLOWED_ACCOUNTS, "111111111111,222222222222");
+  assert.equal(code(() => serverEnv({ accounts: "prod=111111111111,prod=222222222222" }, {})), "account-name-invalid/2");
+  assert.equal(code(() => serverEnv({ accounts: " , " }, {})), "account-id-invalid/2");
   assert.equal(code(() => serverEnv({ externalIdEnv: "MY_XID" }, {})), "external-id-env-invalid/2");
   assert.equal(code(() => serverEnv({ externalIdEnv: "secret-id-1" }, {})), "external-id-env-invalid/2");
   assert.equal(code(() => serverEnv({ accounts: "prod=12345" }, {})), "account-id-invalid/2");

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createHash } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -19,7 +20,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { ADMIN, MOTO_DEFAULT_ACCOUNT, startMoto, type Identity, type Moto } from "./helpers/moto.js";
 import { BIN, xaccount } from "./helpers/cli.js";
 import { PACKAGE_ROOT } from "../src/version.js";
-import { buildFakeServer, deadIndexUrl, ensureWheelhouse, newCacheHome, runEnv, serveIndex, type TestIndex } from "./helpers/run-index.js";
+import { buildFakeServer, buildGenericServer, deadIndexUrl, ensureWheelhouse, newCacheHome, runEnv, serveIndex, type TestIndex } from "./helpers/run-index.js";
 
 const A = "111111111111";
 const B = "222222222222";
@@ -50,8 +51,11 @@ before(async () => {
     ecs.destroy();
   }
   const wheels = buildFakeServer(["0.0.1", "0.0.2"]);
-  temps.push(wheels);
-  index = await serveIndex([ensureWheelhouse(), wheels]);
+  // Two servers no profile file knows: one calling boto3, one making no AWS call.
+  const generic = buildGenericServer("fake", ["0.0.3"], { aws: true });
+  const noAws = buildGenericServer("noaws", ["0.0.4"], { aws: false });
+  temps.push(wheels, generic, noAws);
+  index = await serveIndex([ensureWheelhouse(), wheels, generic, noAws]);
   dead = await deadIndexUrl();
   cacheHome = newCacheHome();
   temps.push(cacheHome);
@@ -71,9 +75,32 @@ function clientEnv(indexUrl: string, home = cacheHome, extra: Record<string, str
   return { ...(process.env as Record<string, string>), ...host.env, ...runEnv(indexUrl, home), PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`, ...extra };
 }
 
-/** An MCP client whose server entry is { command: "xaccount", args: ["run", ...], env }. */
-async function connect(args: string[], env: Record<string, string>): Promise<{ client: Client; stderr: () => string }> {
-  const transport = new StdioClientTransport({ command: "xaccount", args, env, stderr: "pipe" });
+/** An MCP client whose server entry is { command: "xaccount", args: ["run", ...] } (xaccount on PATH). */
+function connect(args: string[], env: Record<string, string>): Promise<{ client: Client; stderr: () => string }> {
+  return connectEntry({ command: "xaccount", args }, env);
+}
+
+interface ServerEntry {
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+/**
+ * The entry `xaccount config <client> <server> --print` prints, read as the client reads its config:
+ * `command` is the xaccount on PATH (as a global install puts it), `args` and `env` as printed.
+ */
+async function printedEntry(server: string, env: Record<string, string>): Promise<ServerEntry> {
+  const r = await xaccount(["config", "claude-desktop", server, "--print", "--accounts", `prod=${A},dev=${B}`, "--region", "us-east-1", "--command", path.join(binDir, "xaccount")], env);
+  assert.equal(r.status, 0, r.stderr);
+  const entries = Object.values((JSON.parse(r.stdout) as { mcpServers: Record<string, ServerEntry> }).mcpServers);
+  assert.equal(entries.length, 1, r.stdout);
+  return entries[0]!;
+}
+
+/** An MCP client started from a config entry: its own environment, plus the entry's env block. */
+async function connectEntry(entry: ServerEntry, clientEnvironment: Record<string, string>): Promise<{ client: Client; stderr: () => string }> {
+  const transport = new StdioClientTransport({ command: entry.command, args: entry.args, env: { ...clientEnvironment, ...entry.env }, stderr: "pipe" });
   let stderr = "";
   transport.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
   const client = new Client({ name: "xaccount-run-test", version: "1" });
@@ -127,9 +154,10 @@ function fileDownloads(version: string): number {
   return index.requests.filter((r) => r.startsWith(`GET /files/awslabs_ecs_mcp_server-${version}-`)).length;
 }
 
-test("two MCP clients configured with `xaccount run ecs@0.0.2` start at once: one install, account_id in the schema, answers from two accounts", async () => {
-  const args = ["run", "ecs@0.0.2", "--accounts", `prod=${A},dev=${B}`];
-  const [one, two] = await Promise.all([connect(args, clientEnv(index.url)), connect(args, clientEnv(index.url))]);
+test("two MCP clients configured exactly as `xaccount config --print` says start `xaccount run ecs@0.0.2` at once: one install, account_id in the schema, answers from two accounts", async () => {
+  // Issue 11 §5: nothing hand-written; the client's command, args and env are the printed entry's.
+  const entry = await printedEntry("ecs@0.0.2", clientEnv(index.url));
+  const [one, two] = await Promise.all([connectEntry(entry, clientEnv(index.url)), connectEntry(entry, clientEnv(index.url))]);
   try {
     assert.equal(fileDownloads("0.0.2"), 1, `one install for both clients; index saw:\n${index.requests.join("\n")}`);
     assert.match(one.stderr() + two.stderr(), /waiting for another xaccount installing awslabs\.ecs-mcp-server 0\.0\.2/);
@@ -263,4 +291,69 @@ test("a cached tree changed after install is noticed: it is not started, and is 
   assert.match(r.stderr, /was changed after it was installed; installing it again/);
   assert.match(r.stderr, /error\[index-unreachable\]/);
   assert.ok(!existsSync(dir), "the edited tree is gone from the cache");
+});
+
+test("any AWS Labs server: `run fake@0.0.3` (no profile file) is patched from its installed dist-info; its tool takes account_id and answers from each account", async () => {
+  const { client, stderr } = await connect(["run", "fake@0.0.3", "--accounts", `prod=${A},dev=${B}`], clientEnv(index.url));
+  try {
+    const { tools } = await client.listTools();
+    const tool = tools.find((t) => t.name === "list_clusters");
+    assert.ok(tool, tools.map((t) => t.name).join(", "));
+    const props = tool.inputSchema.properties ?? {};
+    assert.ok("account_id" in props && "max_results" in props, JSON.stringify(tool.inputSchema));
+    for (const [account, other] of [[A, B], [B, A]] as const) {
+      const r = await client.callTool({ name: "list_clusters", arguments: { account_id: account } });
+      assert.match(text(r), new RegExp(`cluster-of-${account}`), `${text(r)}\n${stderr()}`);
+      assert.doesNotMatch(text(r), new RegExp(`cluster-of-${other}`));
+    }
+    const refused = await client.callTool({ name: "list_clusters", arguments: { account_id: OUTSIDE } });
+    assert.match(text(refused), /\[xaccount:account-not-allowed\]/);
+  } finally {
+    await client.close();
+  }
+  const record = JSON.parse(readFileSync(path.join(cacheHome, "xaccount", "servers", "awslabs.fake-mcp-server", "0.0.3", "xaccount-run.json"), "utf8")) as { entryModule: string; profile?: string };
+  assert.equal(record.entryModule, "awslabs.fake_mcp_server.server");
+  assert.equal(record.profile, "generic");
+  // The warm start takes the fast path (no index, nothing said).
+  const warm = await rawRun(["run", "fake@0.0.3"], clientEnv(dead));
+  assert.equal(warm.status, 0, warm.stderr);
+  assert.equal(warm.stderr, "");
+});
+
+test("a server that makes no AWS call is refused with no-aws-calls: not started unpatched, its install discarded", async () => {
+  const r = await rawRun(["run", "noaws@0.0.4", "--accounts", A], clientEnv(index.url));
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stdout.length, 0, "nothing answered: the server was not started");
+  assert.match(r.stderr, /error\[no-aws-calls\]: xaccount run does not start awslabs\.noaws-mcp-server==0\.0\.4: .*makes no AWS call.*the install was discarded/);
+  assert.match(r.stderr, /uvx awslabs\.noaws-mcp-server@0\.0\.4/);
+  const distDir = path.join(cacheHome, "xaccount", "servers", "awslabs.noaws-mcp-server");
+  assert.deepEqual(existsSync(distDir) ? readdirSync(distDir).filter((n) => !n.endsWith(".lock")) : [], [], "no version folder, no temp folder");
+});
+
+test("a bad --accounts list is refused before anything is installed or asked of the index", async () => {
+  const home = newCacheHome();
+  temps.push(home);
+  const before = index.requests.length;
+  const r = await xaccount(["run", "fake@0.0.3", "--accounts", `prod=${A},prod=${B}`], clientEnv(index.url, home));
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /error\[account-name-invalid\]: --accounts names two accounts "prod"/);
+  assert.equal(index.requests.length, before, "no request reached the index");
+  assert.ok(!existsSync(path.join(home, "xaccount")), "nothing cached");
+});
+
+test("a warm start loads the run command alone: no other command, no AWS SDK, no patch engine, no tree-sitter", async () => {
+  // Every module the CLI process resolves, recorded by a loader hook (speed is the bench's; this is what loads).
+  const dir = mkdtempSync(path.join(os.tmpdir(), "xaccount-modules-"));
+  temps.push(dir);
+  const log = path.join(dir, "modules.txt");
+  const hook = path.join(dir, "hook.mjs");
+  const register = path.join(dir, "register.mjs");
+  writeFileSync(hook, `import { appendFileSync } from "node:fs";\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + "\\n"); return r; }\n`);
+  writeFileSync(register, `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
+  const r = await rawRun(["run", "fake@0.0.3"], clientEnv(dead, cacheHome, { NODE_OPTIONS: `--import ${register}` }));
+  assert.equal(r.status, 0, r.stderr);
+  const loaded = readFileSync(log, "utf8").split("\n").filter(Boolean);
+  assert.ok(loaded.some((u) => u.endsWith("/dist/src/commands/run.js")), loaded.join("\n"));
+  const unwanted = loaded.filter((u) => /\/dist\/src\/commands\/(?!run\.js)|tree-sitter|@aws-sdk|\/dist\/src\/codemod\/(index|engine|parse)\.js/.test(u));
+  assert.deepEqual([...new Set(unwanted)], []);
 });

@@ -81,7 +81,7 @@ export function patchProfile(server: string | undefined, target: string): Server
  * A server that imports no AWS SDK has nothing for account_id to do: patching it would only add a
  * runtime that imports botocore, which such a server may not even install (it would stop starting).
  */
-function refuseNoAwsCalls(profile: ServerProfile, located: LocatedServer): void {
+export function refuseNoAwsCalls(profile: ServerProfile, located: LocatedServer): void {
   // A profile file's server is known to call AWS (and the fixtures built for them need not import boto3).
   if (!profile.generic) return;
   if (firstAwsImport(located.packageDir, (rel) => rel === RUNTIME_FILE)) return;

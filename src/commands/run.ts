@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { usageError } from "../errors.js";
 import type { Io } from "../output.js";
-import { parseAccounts } from "../smoke/plan.js";
+import { accountIds, formatAccountList, parseAccountList } from "../accounts-list.js";
 import * as validate from "../aws/validate.js";
 import * as cache from "../run/cache.js";
 import { launch } from "../run/launch.js";
@@ -86,11 +86,11 @@ export async function runRun(server: string | undefined, serverArgs: string[], o
 export function serverEnv(opts: RunOptions, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env };
   if (opts.accounts !== undefined) {
-    const ids = parseAccounts(opts.accounts);
-    // The names travel too (the runtime lists them in the account_id description); the ids alone are
-    // the allowlist.
-    out.XACCOUNT_ACCOUNTS = opts.accounts.split(",").map((s) => s.trim()).filter(Boolean).join(",");
-    out.XACCOUNT_ALLOWED_ACCOUNTS = ids.join(",");
+    // The shared parser (as `config` and the runtime read it): the list goes on normalized, repeats
+    // merged, so the names the runtime shows are exactly the ids it allows.
+    const entries = parseAccountList(opts.accounts, "--accounts");
+    out.XACCOUNT_ACCOUNTS = formatAccountList(entries);
+    out.XACCOUNT_ALLOWED_ACCOUNTS = accountIds(entries).join(",");
   }
   if (opts.roleName !== undefined) out.XACCOUNT_ROLE_NAME = validate.roleName(opts.roleName, "--role-name");
   if (opts.externalIdEnv !== undefined) {

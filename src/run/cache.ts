@@ -25,6 +25,8 @@ export interface InstallRecord {
   /** The package folder, relative to the version folder. */
   packageDir: string;
   entryModule: string;
+  /** "generic" when no profile file patched it: the profile was built from the release's metadata. */
+  profile?: "generic";
   /** sha256 of the vendored runtime this tree was patched with: a different runtime means re-patch. */
   runtimeSha256: string;
   /** xaccount's version that patched it, for --list. */

@@ -6,7 +6,8 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
-import { failure } from "../errors.js";
+import { profileFor } from "../../codemods/index.js";
+import { failure, XaError } from "../errors.js";
 import type { ServerProfile } from "../codemod/profile.js";
 import { VERSION } from "../version.js";
 import { fingerprint, writeRecord, type InstallRecord } from "./cache.js";
@@ -16,7 +17,8 @@ export interface InstallRequest {
   root: string;
   distribution: string;
   version: string;
-  profile: ServerProfile;
+  /** A profile file's (ecs, iac); undefined: built from the installed release's metadata. */
+  profile: ServerProfile | undefined;
   python: PythonChoice;
   indexUrl: string;
   /** uv's path when it is on PATH. */
@@ -42,7 +44,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<numbe
 }
 
 export async function installRelease(req: InstallRequest): Promise<InstallRecord> {
-  const { root, distribution, version, profile, python, indexUrl, uv, log } = req;
+  const { root, distribution, version, python, indexUrl, uv, log } = req;
   const distDir = path.join(root, distribution);
   mkdirSync(distDir, { recursive: true });
   const tmp = path.join(distDir, `.tmp-${version}-${process.pid}`);
@@ -79,7 +81,10 @@ export async function installRelease(req: InstallRequest): Promise<InstallRecord
     }
     // Patched in the temp folder, so the version folder is never seen unpatched.
     const engine = await import("../codemod/index.js");
+    // No profile file: the one lookup `patch` uses finds the server in the new venv's dist-info.
+    const profile = req.profile ?? profileFor(distribution, venv);
     const located = engine.locateServer(profile, venv);
+    await refuseUnpatchable(profile, located, requirement);
     const plan = await engine.planPatch(profile, located, { verify: true });
     await engine.writePatch(plan);
     const verdict = engine.checkPlan(await engine.planPatch(profile, located, { check: true }));
@@ -94,6 +99,7 @@ export async function installRelease(req: InstallRequest): Promise<InstallRecord
       installedAt: new Date().toISOString(),
       packageDir: path.relative(tmp, located.packageDir),
       entryModule: profile.entryModule,
+      ...(profile.generic ? { profile: "generic" as const } : {}),
       runtimeSha256: plan.manifest.runtime.sha256,
       patchedBy: VERSION,
       fingerprint: "",
@@ -109,5 +115,23 @@ export async function installRelease(req: InstallRequest): Promise<InstallRecord
     throw err;
   } finally {
     process.off("SIGINT", onSignal).off("SIGTERM", onSignal).off("SIGHUP", onSignal);
+  }
+}
+
+/**
+ * A server `patch` would refuse (no-aws-calls: it makes no AWS call) is not started unpatched either:
+ * the caller discards the temp install, and the message says why and what to run instead.
+ */
+async function refuseUnpatchable(profile: ServerProfile, located: import("../codemod/index.js").LocatedServer, requirement: string): Promise<void> {
+  const { refuseNoAwsCalls } = await import("../commands/patch.js");
+  try {
+    refuseNoAwsCalls(profile, located);
+  } catch (err) {
+    if (!(err instanceof XaError)) throw err;
+    throw new XaError(
+      err.code,
+      `xaccount run does not start ${requirement}: ${err.message.replace(/; nothing was written$/, "")}; the install was discarded, nothing was started`,
+      { hint: `start it without xaccount (uvx ${requirement.replace("==", "@")}): it behaves the same for every account`, exitCode: err.exitCode },
+    );
   }
 }

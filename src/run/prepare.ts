@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { failure, usageError } from "../errors.js";
 import type { ServerProfile } from "../codemod/profile.js";
+import { profileFor } from "../../codemods/index.js";
 import { runtimeSourcePath } from "../codemod/vendor.js";
 import { VERSION } from "../version.js";
 import * as cache from "./cache.js";
@@ -41,14 +42,8 @@ export interface Prepared {
 const INDEX_TIMEOUT_MS = 10_000;
 
 export async function prepare(target: RunTarget, opts: PrepareOptions): Promise<Prepared> {
+  // Undefined for a server with no profile file: built from its metadata once installed.
   const profile = target.profile;
-  if (!profile) {
-    throw usageError(
-      "server-unsupported",
-      `no xaccount profile patches ${target.distribution} yet`,
-      "xaccount run starts servers it can patch: ecs, iac (see xaccount patch --help for the list)",
-    );
-  }
   const root = cache.cacheRoot(opts.env);
   const uv = findExecutable("uv", opts.env);
   const now = opts.now ?? Date.now;
@@ -154,9 +149,10 @@ function pickPython(release: Release, opts: PrepareOptions): { path: string; min
  * A record whose tree still matches its fingerprint and whose runtime is this xaccount's: ready to
  * start without loading the patch engine. Anything else goes through the lock and the full check.
  */
-function readyRecord(dir: string, profile: ServerProfile): InstallRecord | undefined {
+function readyRecord(dir: string, profile: ServerProfile | undefined): InstallRecord | undefined {
   const record = cache.readRecord(dir);
-  if (!record || record.entryModule !== profile.entryModule) return undefined;
+  // A generic profile's entry module came from the installed metadata, which the record holds.
+  if (!record || (profile !== undefined && record.entryModule !== profile.entryModule)) return undefined;
   if (record.runtimeSha256 !== currentRuntimeSha()) return undefined;
   try {
     return cache.fingerprint(path.join(dir, record.packageDir)) === record.fingerprint ? record : undefined;
@@ -180,11 +176,14 @@ function runtimeShaNow(): string {
  * The full check (`patch --check`), and a re-patch when only the runtime is out of date. Returns the
  * updated record, or undefined when the tree was changed in a way a re-patch must not paper over.
  */
-async function verifyOrRepatch(dir: string, record: InstallRecord, profile: ServerProfile, log: (l: string) => void): Promise<InstallRecord | undefined> {
+async function verifyOrRepatch(dir: string, record: InstallRecord, fileProfile: ServerProfile | undefined, log: (l: string) => void): Promise<InstallRecord | undefined> {
   const engine = await import("../codemod/index.js");
   const packageDir = path.join(dir, record.packageDir);
   let located;
+  let profile: ServerProfile;
   try {
+    // The same lookup as the install: a profile file, else the installed release's metadata.
+    profile = fileProfile ?? profileFor(record.distribution, path.join(dir, "venv"));
     located = engine.locateServer(profile, path.join(dir, "venv"));
   } catch {
     return undefined;

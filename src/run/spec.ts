@@ -1,28 +1,22 @@
 /**
  * `<server>[@<version>|@latest]`: which distribution, which profile patches it, which version.
  */
-import { PROFILES } from "../../codemods/index.js";
+import { fileProfileFor, PROFILES } from "../../codemods/index.js";
 import type { ServerProfile } from "../codemod/profile.js";
 import { usageError } from "../errors.js";
-import { normalizeName } from "./package-index.js";
 import { isVersion } from "./versions.js";
 
 export interface RunTarget {
   /** As typed, before the @. */
   name: string;
   distribution: string;
+  /**
+   * The profile file that patches it (ecs, iac, ...), or undefined: then the profile is built from the
+   * installed release's metadata once it is installed (codemods/index.ts profileFor, the one lookup).
+   */
   profile: ServerProfile | undefined;
   /** A pinned version, or "latest" (also when no @ was given). */
   version: string;
-}
-
-/**
- * The profile that patches a server, looked up by its CLI name or its distribution. The single place
- * `run` asks, so profiles added to codemods/ (generic ones included) are picked up here.
- */
-export function profileFor(name: string, distribution: string): ServerProfile | undefined {
-  const all = Object.values(PROFILES);
-  return PROFILES[name] ?? all.find((p) => normalizeName(p.distribution) === normalizeName(distribution));
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/;
@@ -44,5 +38,5 @@ export function parseRunTarget(text: string): RunTarget {
     : name.startsWith("awslabs.") || name.startsWith("awslabs-")
       ? name
       : `awslabs.${name.replace(/-mcp-server$/, "")}-mcp-server`;
-  return { name, distribution, profile: profileFor(name, distribution), version };
+  return { name, distribution, profile: known ?? fileProfileFor(distribution), version };
 }

@@ -54,6 +54,69 @@ export function buildFakeServer(versions: string[]): string {
   return out;
 }
 
+/**
+ * A server no profile file knows, laid out like the AWS Labs template (awslabs/<name>_mcp_server/server.py,
+ * FastMCP, boto3 calls in the tool, like the DynamoDB or CloudWatch servers), so `run` must build its
+ * profile from the installed dist-info. With `aws: false` it makes no AWS call (like the documentation
+ * server): `run` must refuse it rather than start it unpatched.
+ */
+export function buildGenericServer(name: string, versions: string[], opts: { aws: boolean }): string {
+  const out = mkdtempSync(path.join(os.tmpdir(), `xaccount-run-${name}-`));
+  const pkg = path.join(out, "tree", "awslabs", `${name.replace(/-/g, "_")}_mcp_server`);
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(path.join(out, "tree", "awslabs", "__init__.py"), "# Namespace package, as in the real servers.\n");
+  writeFileSync(path.join(pkg, "__init__.py"), `"""awslabs.${name}-mcp-server"""\n`);
+  const tool = opts.aws
+    ? `import boto3
+from pydantic import Field
+
+
+@mcp.tool(name="list_clusters")
+async def list_clusters(
+    max_results: int = Field(10, description="How many clusters to return"),
+) -> str:
+    """List the ECS clusters of the account."""
+    client = boto3.client("ecs", region_name=os.environ.get("AWS_REGION", "us-east-1"))
+    arns = client.list_clusters(maxResults=max_results)["clusterArns"]
+    return "\\n".join(arns) or "no clusters"
+`
+    : `from pydantic import Field
+
+
+@mcp.tool(name="read_page")
+async def read_page(
+    url: str = Field(..., description="The page to read"),
+) -> str:
+    """Read one documentation page."""
+    return "page " + url
+`;
+  writeFileSync(
+    path.join(pkg, "server.py"),
+    `"""awslabs ${name} MCP Server implementation."""
+
+import os
+
+from mcp.server.fastmcp import FastMCP
+
+mcp = FastMCP("awslabs.${name}-mcp-server", instructions="A test server.")
+
+${tool}
+
+def main() -> None:
+    """Run the MCP server."""
+    mcp.run()
+
+
+if __name__ == "__main__":
+    main()
+`,
+  );
+  for (const v of versions) {
+    execFileSync(TEST_PYTHON, [path.join(PACKAGE_ROOT, "test", "helpers", "make_wheel.py"), path.join(out, "tree"), `awslabs.${name}-mcp-server`, v, FAKE_REQUIRES_PYTHON, out, "mcp<2", ...(opts.aws ? ["boto3"] : [])], { stdio: ["ignore", "ignore", "inherit"] });
+  }
+  return out;
+}
+
 export interface TestIndex {
   url: string;
   /** Requests seen, as "GET /simple/x/". */
@@ -75,7 +138,7 @@ export async function serveIndex(dirs: string[]): Promise<TestIndex> {
       const links = [...files.keys()]
         .filter((f) => normalize(f.split("-")[0]!) === name)
         .map((f) => {
-          const rp = f.startsWith("awslabs_ecs_mcp_server-") ? ` data-requires-python="${FAKE_REQUIRES_PYTHON.replace(/</g, "&lt;").replace(/>/g, "&gt;")}"` : "";
+          const rp = f.startsWith("awslabs_") ? ` data-requires-python="${FAKE_REQUIRES_PYTHON.replace(/</g, "&lt;").replace(/>/g, "&gt;")}"` : "";
           return `<a href="/files/${f}"${rp}>${f}</a>`;
         });
       if (links.length === 0) {
