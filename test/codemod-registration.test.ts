@@ -115,6 +115,9 @@ test("a tool with its own account_id keeps it, is reported, and --check fails un
     const check = cli(["patch", "iac", dir, "--check"]);
     assert.equal(check.status, 1, check.stdout + check.stderr);
     assert.match(check.stderr, /error\[tool-own-account-id\]/);
+    // The warning says the tool keeps an account_id of its own, not that it has none.
+    assert.match(check.stdout, /warning: tool budgets \(server\.py:\d+\) keeps an account_id of its own: /);
+    assert.doesNotMatch(check.stdout, /budgets \(server\.py:\d+\) is not patched and has no account_id/);
 
     const profile: ServerProfile = { ...iac, ownAccountId: { budgets: "the linked account the budgets belong to" } };
     const plan = await planPatch(profile, locateServer(profile, dir));

@@ -198,7 +198,9 @@ function check(engine: Engine, plan: PatchPlan, opts: PatchOptions, io: Io): voi
       for (const f of verdict.findings) io.out(`  ${io.c.red("✗")} [${f.code}] ${f.message}`);
     }
     for (const t of verdict.skipped) {
-      io.out(`  ${io.c.yellow("!")} warning: tool ${t.name} (${t.file}:${t.line}) is not patched and has no account_id: ${t.reason}`);
+      // A tool with an account_id of its own does have one, with its meaning: say that, not "has none".
+      const what = t.kind === "own-account-id" ? "keeps an account_id of its own" : "is not patched and has no account_id";
+      io.out(`  ${io.c.yellow("!")} warning: tool ${t.name} (${t.file}:${t.line}) ${what}: ${t.reason}`);
     }
   }
   if (!verdict.patched) {
