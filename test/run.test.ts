@@ -279,6 +279,22 @@ test("a cached release patched by an older runtime is re-patched once by this xa
   assert.equal(again.stderr, "");
 });
 
+test("a release cached with a generic profile is checked again once this xaccount has a profile file for it", async () => {
+  const dir = path.join(cacheHome, "xaccount", "servers", DIST, "0.0.2");
+  const recordFile = path.join(dir, "xaccount-run.json");
+  const record = JSON.parse(readFileSync(recordFile, "utf8")) as Record<string, unknown>;
+  assert.equal(record.profile, undefined, "ecs has a profile file: its install is not generic");
+  // As an xaccount without the ecs profile file would have left it.
+  writeFileSync(recordFile, JSON.stringify({ ...record, profile: "generic" }));
+  const r = await rawRun(["run", "ecs@0.0.2"], clientEnv(dead));
+  assert.equal(r.status, 0, r.stderr);
+  // The full check ran with the profile file (the fast path would have left the record as it was).
+  assert.equal((JSON.parse(readFileSync(recordFile, "utf8")) as Record<string, unknown>).profile, undefined);
+  const again = await rawRun(["run", "ecs@0.0.2"], clientEnv(dead));
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(again.stderr, "");
+});
+
 test("a cached tree changed after install is noticed: it is not started, and is installed again", async () => {
   const dir = path.join(cacheHome, "xaccount", "servers", DIST, "0.0.2");
   const record = JSON.parse(readFileSync(path.join(dir, "xaccount-run.json"), "utf8")) as { packageDir: string };

@@ -153,6 +153,9 @@ function readyRecord(dir: string, profile: ServerProfile | undefined): InstallRe
   const record = cache.readRecord(dir);
   // A generic profile's entry module came from the installed metadata, which the record holds.
   if (!record || (profile !== undefined && record.entryModule !== profile.entryModule)) return undefined;
+  // Patched with a profile built from metadata, and this xaccount has a profile file for the server
+  // (its hazards, its own account_id tools, its extra parameters): check it against the file first.
+  if (profile !== undefined && record.profile === "generic") return undefined;
   if (record.runtimeSha256 !== currentRuntimeSha()) return undefined;
   try {
     return cache.fingerprint(path.join(dir, record.packageDir)) === record.fingerprint ? record : undefined;
@@ -200,7 +203,15 @@ async function verifyOrRepatch(dir: string, record: InstallRecord, fileProfile: 
     verdict = engine.checkPlan(await engine.planPatch(profile, located, { check: true }));
   }
   if (!verdict.patched) return undefined;
-  const updated: InstallRecord = { ...record, runtimeSha256: plan.manifest.runtime.sha256, patchedBy: VERSION, fingerprint: cache.fingerprint(packageDir) };
+  const { profile: _checkedWith, ...rest } = record;
+  const updated: InstallRecord = {
+    ...rest,
+    // Checked with a profile file now: the record no longer says "generic", so the fast path returns.
+    ...(profile.generic ? { profile: "generic" as const } : {}),
+    runtimeSha256: plan.manifest.runtime.sha256,
+    patchedBy: VERSION,
+    fingerprint: cache.fingerprint(packageDir),
+  };
   cache.writeRecord(dir, updated);
   return updated;
 }
