@@ -54,8 +54,10 @@ before(async () => {
   // Two servers no profile file knows: one calling boto3, one making no AWS call.
   const generic = buildGenericServer("fake", ["0.0.3"], { aws: true });
   const noAws = buildGenericServer("noaws", ["0.0.4"], { aws: false });
-  temps.push(wheels, generic, noAws);
-  index = await serveIndex([ensureWheelhouse(), wheels, generic, noAws]);
+  // Calls boto3 but does not install it: its virtualenv lacks botocore, which the runtime imports.
+  const noDeps = buildGenericServer("nodeps", ["0.0.5"], { aws: true, declaresBoto3: false });
+  temps.push(wheels, generic, noAws, noDeps);
+  index = await serveIndex([ensureWheelhouse(), wheels, generic, noAws, noDeps]);
   dead = await deadIndexUrl();
   cacheHome = newCacheHome();
   temps.push(cacheHome);
@@ -344,6 +346,15 @@ test("a server that makes no AWS call is refused with no-aws-calls: not started 
   assert.match(r.stderr, /uvx awslabs\.noaws-mcp-server@0\.0\.4/);
   const distDir = path.join(cacheHome, "xaccount", "servers", "awslabs.noaws-mcp-server");
   assert.deepEqual(existsSync(distDir) ? readdirSync(distDir).filter((n) => !n.endsWith(".lock")) : [], [], "no version folder, no temp folder");
+});
+
+test("a release whose virtualenv lacks what the runtime imports is refused with runtime-deps-missing: not started, its install discarded", async () => {
+  const r = await rawRun(["run", "nodeps@0.0.5", "--accounts", A], clientEnv(index.url));
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stdout.length, 0, "nothing was started");
+  assert.match(r.stderr, /error\[runtime-deps-missing\]: xaccount run does not start awslabs\.nodeps-mcp-server==0\.0\.5: .*botocore.*the install was discarded/);
+  const distDir = path.join(cacheHome, "xaccount", "servers", "awslabs.nodeps-mcp-server");
+  assert.deepEqual(existsSync(distDir) ? readdirSync(distDir).filter((n) => !n.endsWith(".lock")) : [], []);
 });
 
 test("a bad --accounts list is refused before anything is installed or asked of the index", async () => {

@@ -100,7 +100,7 @@ const RUNTIME_IMPORTS = "import botocore.credentials, botocore.signers; from pyd
  * has them as a rule, but one that lacks them (an optional boto3, an old pydantic) would no longer start
  * once patched. When the package sits in a virtualenv we know its Python: ask it first.
  */
-function refuseMissingRuntimeDeps(located: LocatedServer): void {
+export function refuseMissingRuntimeDeps(located: LocatedServer): void {
   const python = located.venvPython;
   if (!python) return;
   const r = spawnSync(python, ["-c", RUNTIME_IMPORTS], { encoding: "utf8", timeout: 60_000 });

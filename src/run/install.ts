@@ -119,19 +119,26 @@ export async function installRelease(req: InstallRequest): Promise<InstallRecord
 }
 
 /**
- * A server `patch` would refuse (no-aws-calls: it makes no AWS call) is not started unpatched either:
- * the caller discards the temp install, and the message says why and what to run instead.
+ * A server `patch` would refuse is not started unpatched either: one that makes no AWS call
+ * (no-aws-calls), or one whose virtualenv lacks what the vendored runtime imports
+ * (runtime-deps-missing: patched, it would not start). The caller discards the temp install, and the
+ * message says why and what to do instead.
  */
 async function refuseUnpatchable(profile: ServerProfile, located: import("../codemod/index.js").LocatedServer, requirement: string): Promise<void> {
-  const { refuseNoAwsCalls } = await import("../commands/patch.js");
+  const { refuseNoAwsCalls, refuseMissingRuntimeDeps } = await import("../commands/patch.js");
   try {
     refuseNoAwsCalls(profile, located);
+    refuseMissingRuntimeDeps(located);
   } catch (err) {
     if (!(err instanceof XaError)) throw err;
+    const hint =
+      err.code === "runtime-deps-missing"
+        ? `the release does not install botocore and pydantic>=2.5, which xaccount's runtime needs; pin a release that does, or install the server yourself with them and use xaccount patch`
+        : `start it without xaccount (uvx ${requirement.replace("==", "@")}): it behaves the same for every account`;
     throw new XaError(
       err.code,
       `xaccount run does not start ${requirement}: ${err.message.replace(/; nothing was written$/, "")}; the install was discarded, nothing was started`,
-      { hint: `start it without xaccount (uvx ${requirement.replace("==", "@")}): it behaves the same for every account`, exitCode: err.exitCode },
+      { hint, exitCode: err.exitCode },
     );
   }
 }

@@ -60,7 +60,12 @@ export function buildFakeServer(versions: string[]): string {
  * profile from the installed dist-info. With `aws: false` it makes no AWS call (like the documentation
  * server): `run` must refuse it rather than start it unpatched.
  */
-export function buildGenericServer(name: string, versions: string[], opts: { aws: boolean }): string {
+/**
+ * A tiny FastMCP server no profile file knows. `aws`: its tool calls boto3; `declaresBoto3` (default:
+ * as `aws`): its wheel depends on boto3 (false: code that imports boto3 in a release that does not
+ * install it, so its virtualenv lacks botocore).
+ */
+export function buildGenericServer(name: string, versions: string[], opts: { aws: boolean; declaresBoto3?: boolean }): string {
   const out = mkdtempSync(path.join(os.tmpdir(), `xaccount-run-${name}-`));
   const pkg = path.join(out, "tree", "awslabs", `${name.replace(/-/g, "_")}_mcp_server`);
   mkdirSync(pkg, { recursive: true });
@@ -112,7 +117,7 @@ if __name__ == "__main__":
 `,
   );
   for (const v of versions) {
-    execFileSync(TEST_PYTHON, [path.join(PACKAGE_ROOT, "test", "helpers", "make_wheel.py"), path.join(out, "tree"), `awslabs.${name}-mcp-server`, v, FAKE_REQUIRES_PYTHON, out, "mcp<2", ...(opts.aws ? ["boto3"] : [])], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(TEST_PYTHON, [path.join(PACKAGE_ROOT, "test", "helpers", "make_wheel.py"), path.join(out, "tree"), `awslabs.${name}-mcp-server`, v, FAKE_REQUIRES_PYTHON, out, "mcp<2", ...((opts.declaresBoto3 ?? opts.aws) ? ["boto3"] : [])], { stdio: ["ignore", "ignore", "inherit"] });
   }
   return out;
 }
