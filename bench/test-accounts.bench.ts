@@ -8,33 +8,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn } from "node:child_process";
-import { PACKAGE_ROOT } from "../src/version.js";
+import { timedXaccount as run } from "../test/helpers/cli.js";
 import { ADMIN, MOTO_DEFAULT_ACCOUNT, startMoto, type Identity } from "../test/helpers/moto.js";
 
-const BIN = path.join(PACKAGE_ROOT, "bin", "xaccount.js");
 const RUNS = Number(process.env.XACCOUNT_BENCH_RUNS ?? 3);
 const MANY = 50;
-
-/**
- * Runs the CLI without blocking this process: the emulator is this process's child and logs each request
- * on a pipe it reads, so a spawnSync here would leave the emulator blocked on a full pipe.
- */
-function run(args: string[], env: Record<string, string>): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => {
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (status !== 0) reject(new Error(`xaccount ${args.slice(0, 3).join(" ")} ... exited ${status}:\n${out}`));
-      else resolve(ms);
-    });
-  });
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

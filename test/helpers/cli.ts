@@ -29,3 +29,12 @@ export function xaccount(args: string[], env: Record<string, string>): Promise<R
     child.on("close", (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/** `xaccount <args>` for the benchmarks: the milliseconds it took; a failed run throws with its output. */
+export async function timedXaccount(args: string[], env: Record<string, string>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const r = await xaccount(args, env);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`xaccount ${args.slice(0, 3).join(" ")} ... exited ${r.status}:\n${r.stdout}${r.stderr}`);
+  return ms;
+}
