@@ -13,7 +13,7 @@ emulator and every tool it lists has account_id unless the report says why; MQ's
 start-up from the boto3 model, get it from the runtime's registration hook, and a read call
 (list_brokers) with account_id answers from that account.
 
-Every registration form of issue 13 is handled: no server is marked xfail (NOT_YET is empty), so one
+Every registration form of issue 13 is handled: no server is marked xfail, so one
 that regresses fails by name. Servers whose --check needs knowledge of their own have a profile file:
 amazon-mq (its start-up-generated registrations, covered by the runtime hook) and billing-cost-management
 (what each tool's own account_id means).
@@ -42,21 +42,14 @@ from test_real_servers import SERVER_QUIET_ENV, describe, probe, run_cli, schema
 NO_AWS_CALLS = {"memcached", "aws-documentation"}
 AWS_SERVERS = [s for s in MATRIX if s.profile not in NO_AWS_CALLS]
 
-# Why a server does not reach every tool yet, per registration form (issue 13). Empty since the engine
-# follows every static registration form: a server that regresses fails here, by name.
-NOT_YET: dict[str, str] = {}
-# The patch itself fails (exit 2) for these, so nothing after it can pass either.
-PATCH_FAILS: set[str] = set()
-
 # Installed in full for the start-up checks: one per way a tool gets account_id (start-up generation,
 # static decorators, bound methods).
 STARTED = ("amazon-mq", "dynamodb", "cloudwatch")
 AMAZON_MQ_REGION = "us-east-1"
 
 
-def _param(spec: ServerSpec, reasons: dict[str, str]) -> Any:
-    if spec.profile in reasons:
-        return pytest.param(spec, id=spec.id, marks=pytest.mark.xfail(strict=True, reason=reasons[spec.profile]))
+def _param(spec: ServerSpec) -> Any:
+    # No xfail: every registration form of issue 13 is handled, so a server that regresses fails by name.
     return pytest.param(spec, id=spec.id)
 
 
@@ -90,7 +83,7 @@ def patched_wheels(xaccount_cli: list[str], tmp_path_factory: pytest.TempPathFac
 # ------------------------------------------------------------------------------------------ static checks
 
 
-@pytest.mark.parametrize("spec", [_param(s, NOT_YET) for s in AWS_SERVERS])
+@pytest.mark.parametrize("spec", [_param(s) for s in AWS_SERVERS])
 def test_every_tool_the_ast_detector_finds_has_account_id_or_is_reported(spec: ServerSpec, patched_wheels: dict[str, Patched]) -> None:
     patched = patched_wheels[spec.profile]
     report = patched.report()
@@ -128,7 +121,7 @@ def _signatures(package: Path) -> dict[tuple[str, int], tuple[str, ...]]:
     return out
 
 
-@pytest.mark.parametrize("spec", [_param(s, NOT_YET) for s in AWS_SERVERS])
+@pytest.mark.parametrize("spec", [_param(s) for s in AWS_SERVERS])
 def test_only_tools_gain_account_id(spec: ServerSpec, patched_wheels: dict[str, Patched]) -> None:
     """No function the detector does not call a tool (a prompt, a helper, a pass-through wrapper) gets
     account_id: IoT SiteWise's Prompt.from_function prompts stay as they are."""
@@ -142,7 +135,7 @@ def test_only_tools_gain_account_id(spec: ServerSpec, patched_wheels: dict[str, 
     assert [g for g in gained if g not in tools] == []
 
 
-@pytest.mark.parametrize("spec", [_param(s, {p: NOT_YET[p] for p in PATCH_FAILS}) for s in AWS_SERVERS])
+@pytest.mark.parametrize("spec", [_param(s) for s in AWS_SERVERS])
 def test_patched_tree_compiles_repatch_is_a_no_op_and_revert_is_exact(
     spec: ServerSpec, xaccount_cli: list[str], tmp_path: Path
 ) -> None:
@@ -224,7 +217,7 @@ def _started(name: str) -> ServerSpec:
     return next(s for s in MATRIX if s.profile == name)
 
 
-@pytest.mark.parametrize("spec", [_param(_started(n), NOT_YET) for n in STARTED])
+@pytest.mark.parametrize("spec", [_param(_started(n)) for n in STARTED])
 def test_server_starts_and_every_listed_tool_has_account_id(spec: ServerSpec, xaccount_cli: list[str], tmp_path: Path) -> None:
     pristine, copy, result = started_copy(spec, xaccount_cli, tmp_path)
     assert result.returncode == 0, describe(result)
