@@ -3,7 +3,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { formatAccountList, listName, parseAccountList } from "../src/accounts-list.js";
 import { parseAccounts, roleSettings } from "../src/smoke/plan.js";
-import { listName as oldListName } from "../src/commands/accounts.js";
 import { codeOf } from "./helpers/errors.js";
 
 test("entries are ids or name=id, in order, exact repeats once", () => {
@@ -37,9 +36,8 @@ test("bad ids are account-id-invalid, bad or ambiguous names account-name-invali
   assert.equal(codeOf(() => parseAccountList(`${"n".repeat(64)}=111111111111`)), undefined);
 });
 
-test("the old entry points still work: test's parseAccounts gives ids, accounts' listName makes names the parser takes", () => {
+test("test's parseAccounts gives ids, and accounts' listName makes names the parser takes", () => {
   assert.deepEqual(parseAccounts("prod=111111111111,222222222222"), ["111111111111", "222222222222"]);
-  assert.equal(oldListName, listName);
   for (const name of ["Prod (EU)", "", "ünïcode", "123456789012", "x".repeat(80), "a,b=c"]) {
     const entry = `${listName(name)}=111111111111`;
     assert.deepEqual(parseAccountList(entry), [{ id: "111111111111", name: listName(name) }], JSON.stringify(name));

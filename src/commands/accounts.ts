@@ -73,9 +73,6 @@ export async function runAccountsCommand(options: AccountsOptions, io: Io): Prom
   io.out(formatAccounts(accounts, options.json ? "json" : options.format ?? "table"));
 }
 
-// Moved to src/accounts-list.ts with the parser of the lists it makes; re-exported for old importers.
-export { listName } from "../accounts-list.js";
-
 export function formatAccounts(accounts: readonly OrgAccount[], format: "table" | "env" | "csv" | "json"): string {
   switch (format) {
     case "json":
