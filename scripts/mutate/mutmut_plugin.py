@@ -38,7 +38,34 @@ _held: list[Any] = []  # lock files held for this process's life
 
 
 def _mode() -> str:
-    return os.environ.get("MUTANT_UNDER_TEST", "")
+    from mutmut.mutation.trampoline import get_mutant_under_test
+
+    return get_mutant_under_test()
+
+
+# ---- 0: child processes during the stats run ---------------------------------------------------------
+# In the stats run every trampoline hit is recorded, which reads mutmut's settings from the working
+# directory. A child process the tests start elsewhere (a server in a temporary directory) inherits
+# MUTANT_UNDER_TEST=stats, finds no settings and dies. Its hits could not be recorded anyway (another
+# process): keep "stats" in this process only, so children run the plain code.
+_stats_env: list[str] = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        from mutmut.mutation import trampoline
+
+        trampoline._mutant_under_test = "stats"
+        _stats_env.append(os.environ.pop("MUTANT_UNDER_TEST"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _stats_env:
+        from mutmut.mutation import trampoline
+
+        os.environ["MUTANT_UNDER_TEST"] = _stats_env.pop()
+        trampoline._mutant_under_test = None
 
 
 # ---- 1 and 2: the tests of import-time functions, fastest first -------------------------------------
