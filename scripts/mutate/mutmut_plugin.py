@@ -8,7 +8,8 @@ Three things mutmut 3 does not do for this suite, each of which made a run slow 
    while pytest collects, before any test: mutmut filed all of it under the first test, so a mutant
    in a hook ran one unrelated test and "survived". Here every function the import called is filed
    under every test that uses the runtime (the tests run fastest first and stop at the first
-   failure, so a killed mutant costs little).
+   failure, so a killed mutant costs little), or, when it defines the hooks as closures, under the
+   tests that ran those closures (recorded by a profiler during mutmut's stats run) and the unit tests.
 2. Order. The tests of a mutant run fastest first (durations from mutmut's own stats), so the unit
    tests that kill most mutants run before the slow ones.
 3. The emulator. Each mutant is a fresh process, and each fresh process started its own moto servers
@@ -74,6 +75,38 @@ _import_time: set[str] = set()
 _runtime_tests: set[str] = set()
 
 
+# The hooks an import-time function installs are closures defined inside it (`popen_init` inside
+# `_hook_child_processes`): mutmut mutates them as part of that function but never sees them run (no
+# trampoline). A profiler during the stats run records which tests run each one's closures; the
+# function is then filed under those tests and the fast unit tests, not under every test: a mutant in
+# the child-process hook runs the tests that start children, not the 268 others.
+_closure_hits: dict[str, set[str]] = {}
+_current_test: list[str] = [""]
+_UNIT_TESTS = "test/python/test_runtime_units.py::"
+
+
+def _profile(frame: Any, event: str, arg: Any) -> None:
+    if event != "call":
+        return
+    qualname = frame.f_code.co_qualname
+    if "__mutmut_orig.<locals>." not in qualname or not _current_test[0]:
+        return
+    outer = qualname.split("__mutmut_orig.<locals>.", 1)[0]
+    _closure_hits.setdefault(f"_xaccount.{outer}", set()).add(_current_test[0])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Any:
+    if _mode() != "stats":
+        yield
+        return
+    _current_test[0] = item.nodeid
+    try:
+        yield
+    finally:
+        _current_test[0] = ""
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     if _mode() != "stats":
         return
@@ -83,15 +116,25 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     _import_time.update(state()._stats)
     state()._stats.clear()
     _runtime_tests.update(item.nodeid for item in session.items)
+    import threading
+
+    sys.setprofile(_profile)
+    threading.setprofile(_profile)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if _mode() != "stats" or not _import_time:
         return
+    import threading
+
+    sys.setprofile(None)
+    threading.setprofile(None)
     from mutmut.state import state
 
+    units = {t for t in _runtime_tests if t.startswith(_UNIT_TESTS)}
     for name in _import_time:
-        state().tests_by_mangled_function_name[name] |= _runtime_tests
+        hits = _closure_hits.get(name)
+        state().tests_by_mangled_function_name[name] |= (hits | units) if hits else _runtime_tests
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -62,16 +62,22 @@ const AREAS = [...Object.keys(JS_AREAS), "runtime"];
 
 function usage(message) {
   if (message) console.error(`error: ${message}`);
-  console.error(`usage: npm run mutate -- [--full|--report|--survivors] [--concurrency N] [${AREAS.join("|")} ...] [--mutate FILE[:LINES]]`);
+  console.error(`usage: npm run mutate -- [--full|--report|--survivors|--sample N] [--concurrency N] [${AREAS.join("|")} ...] [--mutate FILE[:LINES]]`);
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const options = { areas: [], full: false, report: false, survivors: false, concurrency: 1, mutate: [] };
+  const options = { areas: [], full: false, report: false, survivors: false, sample: 0, concurrency: 1, mutate: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--full") options.full = true;
     else if (arg === "--survivors") options.survivors = true;
+    else if (arg === "--sample") {
+      // The runtime only: check N of the mutants not checked yet, drawn at random (the same N draws the
+      // same ones), to estimate the score of the rest when a whole run does not fit in the time at hand.
+      options.sample = Number(argv[++i]);
+      if (!Number.isInteger(options.sample) || options.sample < 1) usage("--sample takes a whole number >= 1");
+    }
     else if (arg === "--report") options.report = true;
     else if (arg === "--concurrency") {
       options.concurrency = Number(argv[++i]);
@@ -341,8 +347,12 @@ function runMutmut(options) {
   }
   stageRuntime();
   // mutmut re-tests a mutant that has a verdict only when it is named.
-  const names = options.survivors ? mutmutStatuses(["survived", "no tests"]) : [];
-  if (options.survivors && names.length === 0) return summarizeMutmut();
+  const names = options.survivors
+    ? mutmutStatuses(["survived", "no tests"])
+    : options.sample
+      ? sample(mutmutStatuses(["not checked"]).sort(), options.sample)
+      : [];
+  if ((options.survivors || options.sample) && names.length === 0) return summarizeMutmut();
   let run;
   try {
     run = mutmut(["run", "--max-children", String(options.concurrency), ...names], { stdio: "inherit" });
@@ -355,6 +365,24 @@ function runMutmut(options) {
   }
   if (run.status !== 0) throw new Error(`mutmut run exited with ${run.status ?? run.signal ?? run.error}`);
   return summarizeMutmut();
+}
+
+/** `count` of `items`, drawn with a fixed-seed generator (mulberry32) so a sample can be repeated. */
+function sample(items, count, seed = 14) {
+  let state = seed >>> 0;
+  const random = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pool = [...items];
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool.slice(0, count);
 }
 
 function mutmutStatuses(wanted) {
