@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from typing import Any, Iterator
 
 import botocore.exceptions
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.credentials import Credentials
 
 from runtime_support import _xaccount as rt
@@ -160,6 +161,103 @@ def test_settings_are_read_once_and_a_bad_value_is_not_remembered(monkeypatch: p
         assert rt.current_settings().duration_seconds == 1800
     finally:
         rt._reset_for_tests()
+
+
+
+# ---- XACCOUNT_ACCOUNTS (name=id list) -----------------------------------------------------------------
+
+A, B = "111111111111", "222222222222"
+
+
+def test_an_account_list_keeps_order_names_and_bare_ids() -> None:
+    assert rt.parse_account_list(f" prod={A} ,, dev={B} ") == [(A, "prod"), (B, "dev")]
+    # A bare id is an entry without a name, wherever it stands (one after it is still read).
+    assert rt.parse_account_list(f"{A},dev={B}") == [(A, None), (B, "dev")]
+    assert rt.parse_account_list(f"{A}") == [(A, None)]
+    # Exact repeats count once; a bare id repeating a named one (either order) keeps the name.
+    assert rt.parse_account_list(f"prod={A},prod={A},{A}") == [(A, "prod")]
+    assert rt.parse_account_list(f"{A},prod={A}") == [(A, "prod")]
+    assert rt.parse_account_list(f"{A},{A}") == [(A, None)]
+    # Names are 1-64 of ASCII letters, digits, '.', '_' and '-'.
+    assert rt.parse_account_list(f"p.r_o-d9={A},{'n' * 64}={B}") == [(A, "p.r_o-d9"), (B, "n" * 64)]
+
+
+def account_list_error(raw: str) -> str:
+    with pytest.raises(CrossAccountError) as caught:
+        rt.parse_account_list(raw)
+    assert caught.value.code == "config-invalid"
+    message = str(caught.value)
+    assert message.startswith("[xaccount:config-invalid] XACCOUNT_ACCOUNTS ")
+    return message
+
+
+@pytest.mark.parametrize("raw,says", [
+    # Each rule, and the error names the variable, the offending entry or name, and what is wrong.
+    ("", "is set but names no account."),
+    (" , ,", "is set but names no account."),
+    ("prod=11111111111", "has 'prod=11111111111', whose account id is not 12 digits."),
+    ("prod", "has 'prod', whose account id is not 12 digits."),
+    (f"{A}x", f"has '{A}x', whose account id is not 12 digits."),
+    (f"={A}", "has the account name '': names are"),
+    (f"pro d={A}", "has the account name 'pro d': names are"),
+    (f"prød={A}", "has the account name 'prød': names are"),
+    (f"{'n' * 65}={A}", "has the account name 'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...: names are"),
+    (f"333333333333={A}", "has the account name '333333333333': names are"),
+    # The last '=' splits: what is left of it is the name, and a name never holds '='.
+    (f"a=b={A}", "has the account name 'a=b': names are"),
+    (f"prod={A},prod={B}", "names two accounts 'prod': give each its own name."),
+    (f"prod={A},live={A}", f"gives account {A} two names: give it one."),
+])
+def test_each_account_list_rule_has_its_error(raw: str, says: str) -> None:
+    assert says in account_list_error(raw)
+
+
+# ---- the caller named in an AccessDenied message ------------------------------------------------------
+
+
+def test_the_caller_is_asked_in_the_calls_region_with_the_servers_whole_credentials(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """GetCallerIdentity (it names the principal to trust when AssumeRole is refused) goes to STS in the
+    call's region and carries the server's session token: temporary credentials without their token are
+    refused by AWS (moto accepts them, so this is checked on the signed request, which never leaves)."""
+    for key in list(os.environ):
+        if key.startswith("AWS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIAHOSTKEY")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "host-secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "host-token")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    sent: list[Any] = []
+
+    def answer(request: Any, **_: Any) -> Any:
+        sent.append(request)
+        body = (b'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+                b"<GetCallerIdentityResult><Arn>" + CALLER.encode() + b"</Arn><UserId>AIDA</UserId>"
+                b"<Account>999999999999</Account></GetCallerIdentityResult>"
+                b"<ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>")
+        return AWSResponse(request.url, 200, {}, RawBody(body))
+
+    source = rt._SourceIdentity()
+    source.session().register("before-send.sts.GetCallerIdentity", answer)
+    assert source.caller_arn("eu-west-2") == CALLER
+    (request,) = sent
+    assert request.url.startswith("https://sts.eu-west-2.amazonaws.com")
+    assert request.headers["X-Amz-Security-Token"] == b"host-token"
+    assert b"Credential=ASIAHOSTKEY/" in request.headers["Authorization"]
+    assert b"/eu-west-2/sts/aws4_request" in request.headers["Authorization"]
+
+
+class RawBody:
+    """The raw stream botocore reads a response body from."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
 
 
 # ---- STS failures -----------------------------------------------------------------------------------
