@@ -340,6 +340,26 @@ def test_failures_that_are_not_sts_answers(error: BaseException, expected: str) 
         assert "via STS in ap-south-1 failed: ConnectionError: refused" in str(out)
 
 
+
+def test_the_fixes_sts_errors_name_are_exact() -> None:
+    """What a person copies or looks up from these messages: commands, variable and attribute names, AWS's words."""
+    def text(code: str, message: str = "nope", external_id_set: bool = False) -> str:
+        return str(rt.explain_assume_role_failure(client_error(code, message), ARN, "me-south-1", CALLER, external_id_set))
+
+    assert "`xaccount create-role --trust-principal arn:aws:iam::999999999999:role/HostRole`, or add" in text("AccessDenied")
+    assert ("`xaccount create-role --trust-principal arn:aws:iam::999999999999:role/HostRole --external-id "
+            "<the value of XACCOUNT_EXTERNAL_ID>`, or add") in text("AccessDenied", external_id_set=True)
+    assert "or a higher XACCOUNT_DURATION_SECONDS means fewer AssumeRole calls." in text("Throttling")
+    assert "(e.g. `aws sso login`, or new keys in the environment) and restart the MCP server." in text("ExpiredToken")
+    assert ("Check AWS_PROFILE / AWS_ACCESS_KEY_ID in the MCP server's environment (`aws sts get-caller-identity` "
+            "with the same settings must work).") in text("InvalidClientTokenId")
+    assert "does not let arn:aws:iam::999999999999:role/HostRole assume it, or the caller lacks sts:AssumeRole on it." in text("AccessDenied")
+    assert ("(IAM console > Account settings > Security Token Service endpoints), or give the server an AWS_REGION "
+            "whose STS is enabled") in text("RegionDisabledException")
+    assert text("ValidationError", "DurationSeconds too long.").endswith("or raise the role's MaxSessionDuration.")
+    # AWS's own words are kept whole; only a final full stop is dropped (one is added).
+    assert text("ValidationError", "Role is not valid: role/MAX.").endswith("failed: ValidationError: Role is not valid: role/MAX.")
+
 # ---- refresh windows ----------------------------------------------------------------------------------
 
 
@@ -370,12 +390,16 @@ def test_a_child_gets_the_accounts_keys_and_no_way_back_to_the_server() -> None:
         "AWS_REGION": "eu-west-2", "AWS_DEFAULT_REGION": "eu-west-2",
     }
     assert SERVER_ENV["AWS_PROFILE"] == "server", "the caller's mapping is not changed"
+    # No environment given: the server's own is the base.
+    assert rt.child_env(activation, None)["PATH"] == os.environ["PATH"]
 
 
 def test_a_child_of_keys_without_token_gets_no_stale_token() -> None:
     env = rt.child_env(rt.Activation("111111111111", None, Credentials("AK", "SK")), {**SERVER_ENV, "AWS_REGION": "us-west-1"})
     assert "AWS_SESSION_TOKEN" not in env
     assert env["AWS_REGION"] == "us-west-1" and "AWS_DEFAULT_REGION" not in env
+    # None to drop either.
+    assert "AWS_SESSION_TOKEN" not in rt.child_env(rt.Activation("111111111111", None, Credentials("AK", "SK")), {"PATH": "/bin"})
 
 
 def test_a_child_gets_the_servers_default_region_when_nothing_else_names_one(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -384,6 +408,8 @@ def test_a_child_gets_the_servers_default_region_when_nothing_else_names_one(mon
     assert (env["AWS_REGION"], env["AWS_DEFAULT_REGION"]) == ("sa-east-1", "sa-east-1")
     kept = rt.child_env(rt.Activation("111111111111", None, Credentials("AK", "SK", "T")), {"AWS_DEFAULT_REGION": "ca-west-1"})
     assert kept["AWS_DEFAULT_REGION"] == "ca-west-1" and "AWS_REGION" not in kept
+    kept = rt.child_env(rt.Activation("111111111111", None, Credentials("AK", "SK", "T")), {"AWS_REGION": "ca-west-1"})
+    assert kept["AWS_REGION"] == "ca-west-1" and "AWS_DEFAULT_REGION" not in kept
     monkeypatch.setattr(rt._source, "default_region", lambda: None)
     none = rt.child_env(rt.Activation("111111111111", None, Credentials("AK", "SK", "T")), {})
     assert "AWS_REGION" not in none and "AWS_DEFAULT_REGION" not in none
@@ -498,6 +524,76 @@ def test_the_chatty_loggers_are_filtered_once_and_botocore_parsers_among_them() 
         assert len(filters) == 1, name
     refusal = [f for f in logging.getLogger("botocore.credentials").filters if getattr(f, "__name__", "") == "_quiet_expected_refusal"]
     assert len(refusal) == 1
+
+
+# ---- threads, thread-pool tasks and processes started during a call -----------------------------------
+
+
+def test_a_thread_started_in_a_call_runs_in_it_and_lets_go_of_the_call_once_done() -> None:
+    import threading
+
+    seen: list[Any] = []
+    thread = threading.Thread(target=lambda: seen.append(rt.active_account()))
+    run_inside(rt.Activation("111111111111", None, Credentials("AK", "SK", "T")), thread.start)
+    thread.join()
+    assert seen == ["111111111111"]
+    # The wrapper that carried the call's context (and its credentials) is gone from the thread.
+    assert "run" not in thread.__dict__
+
+
+def test_a_thread_pool_task_gets_its_arguments_in_its_submitters_account() -> None:
+    def task(*args: Any, **kwargs: Any) -> Any:
+        return args, kwargs, rt.active_account()
+
+    live = rt.Activation("111111111111", None, Credentials("AK", "SK", "T"))
+    assert rt._AsActivation(task, live)(1, key=2) == ((1,), {"key": 2}, "111111111111")
+    assert run_inside(live, lambda: rt._AsActivation(task, None)(3)) == ((3,), {}, None)
+
+
+def test_until_a_first_account_call_nothing_is_activated(monkeypatch: pytest.MonkeyPatch) -> None:
+    import botocore
+
+    monkeypatch.delattr(botocore, "_xaccount_used", raising=False)
+    assert rt._activated_once() is False
+    monkeypatch.setattr(botocore, "_xaccount_used", True, raising=False)
+    assert rt._activated_once() is True
+
+
+def test_a_process_start_method_is_its_class_s_or_the_default() -> None:
+    import multiprocessing
+    import multiprocessing.process
+
+    assert rt._start_method(multiprocessing.get_context("spawn").Process()) == "spawn"
+    assert rt._start_method(multiprocessing.get_context("forkserver").Process()) == "forkserver"
+    default = multiprocessing.get_start_method()
+    assert rt._start_method(multiprocessing.Process()) == default
+    # A class made straight from BaseProcess (no _start_method of its own): the default too.
+    direct = type("Direct", (multiprocessing.process.BaseProcess,), {})
+    assert rt._start_method(direct.__new__(direct)) == default
+
+
+# ---- signatures ---------------------------------------------------------------------------------------
+
+
+def test_python_3_10s_implicit_optional_is_undone_only_where_it_hid_the_annotated_metadata(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import inspect
+    import sys
+    from typing import Annotated, Optional, Union
+
+    annotated = Annotated[str, "metadata"]
+    none_default = inspect.Parameter("p", inspect.Parameter.KEYWORD_ONLY, default=None)
+    other_default = inspect.Parameter("p", inspect.Parameter.KEYWORD_ONLY, default="x")
+    # From 3.11 get_type_hints adds no Optional: a hint is the tool's own, kept as written.
+    monkeypatch.setattr(sys, "version_info", (3, 11, 0, "final", 0))
+    assert rt._undo_implicit_optional(Optional[annotated], none_default) == Optional[annotated]
+    monkeypatch.setattr(sys, "version_info", (3, 10, 14, "final", 0))
+    assert rt._undo_implicit_optional(Optional[annotated], none_default) == annotated
+    assert rt._undo_implicit_optional(Optional[annotated], other_default) == Optional[annotated]
+    assert rt._undo_implicit_optional(Optional[str], none_default) == Optional[str]
+    assert rt._undo_implicit_optional(Union[annotated, int, None], none_default) == Union[annotated, int, None]
+    assert rt._undo_implicit_optional(annotated, none_default) == annotated
 
 
 # ---- tasks handed to other processes, and aiobotocore's view of credentials --------------------------
