@@ -596,6 +596,31 @@ def test_python_3_10s_implicit_optional_is_undone_only_where_it_hid_the_annotate
     assert rt._undo_implicit_optional(annotated, none_default) == annotated
 
 
+
+def test_on_python_3_10_a_tools_signature_keeps_account_ids_description(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python 3.10's get_type_hints makes `account_id: AccountId = None` Optional[AccountId], which hides the
+    Annotated metadata (the description FastMCP puts in the schema): the resolved signature undoes it."""
+    import inspect
+    import sys
+    import typing
+    from typing import Optional
+
+    def tool(name: str, account_id: rt.AccountId = None) -> str:
+        return name
+
+    real = typing.get_type_hints
+
+    def as_on_3_10(fn: Any, **options: Any) -> dict[str, Any]:
+        defaults = {n: p.default for n, p in inspect.signature(fn).parameters.items()}
+        return {n: Optional[h] if n in defaults and defaults[n] is None else h for n, h in real(fn, **options).items()}
+
+    monkeypatch.setattr(typing, "get_type_hints", as_on_3_10)
+    monkeypatch.setattr(sys, "version_info", (3, 10, 14, "final", 0))
+    signature = rt._resolved_signature(tool)
+    assert signature is not None
+    assert signature.parameters["account_id"].annotation == rt.AccountId
+    assert signature.parameters["name"].annotation is str and signature.return_annotation is str
+
 # ---- tasks handed to other processes, and aiobotocore's view of credentials --------------------------
 
 
