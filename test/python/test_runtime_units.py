@@ -526,6 +526,31 @@ def test_the_chatty_loggers_are_filtered_once_and_botocore_parsers_among_them() 
     assert len(refusal) == 1
 
 
+def test_another_copys_log_filters_count_and_foreign_filters_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second patched server in the process vendors its own copy of the runtime: its filters are other
+    function objects with the same names, and they are enough (logging only skips the same object twice)."""
+    def _quiet_sts_exchange(record: logging.LogRecord) -> bool:
+        return True
+
+    def _quiet_expected_refusal(record: logging.LogRecord) -> bool:
+        return True
+
+    names = (*rt._CHATTY_LOGGERS, "botocore.credentials")
+    copies = {name: _quiet_expected_refusal if name == "botocore.credentials" else _quiet_sts_exchange for name in names}
+    foreign = logging.Filter("someone.else")  # a Filter object has no __name__
+    for name in names:
+        monkeypatch.setattr(logging.getLogger(name), "filters", [foreign, copies[name]])
+    rt._install_log_filter()
+    for name in names:
+        assert logging.getLogger(name).filters == [foreign, copies[name]], name
+    # Without them, this copy's own are added after what is there.
+    for name in names:
+        monkeypatch.setattr(logging.getLogger(name), "filters", [foreign])
+    rt._install_log_filter()
+    assert logging.getLogger("botocore.parsers").filters == [foreign, rt._quiet_sts_exchange]
+    assert logging.getLogger("botocore.credentials").filters == [foreign, rt._quiet_expected_refusal]
+
+
 # ---- threads, thread-pool tasks and processes started during a call -----------------------------------
 
 
@@ -571,6 +596,141 @@ def test_a_process_start_method_is_its_class_s_or_the_default() -> None:
     direct = type("Direct", (multiprocessing.process.BaseProcess,), {})
     assert rt._start_method(direct.__new__(direct)) == default
 
+
+
+def test_s3_express_sessions_are_kept_per_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One CreateSession per bucket and account: an account's session never signs for another account or the
+    server, and the same account reuses its session whichever credentials object carries it."""
+    import contextvars
+
+    import botocore.credentials
+    import botocore.utils
+
+    class Client:
+        sessions = 0
+
+        def create_session(self, Bucket: str) -> dict[str, Any]:
+            Client.sessions += 1
+            return {"Credentials": {"AccessKeyId": f"S3X{Client.sessions}-{Bucket}", "SecretAccessKey": "s",
+                                    "SessionToken": "t", "Expiration": "2099-01-01T00:00:00Z"}}
+
+    class Cache(botocore.utils.S3ExpressIdentityCache):  # hooked here, so the real class is left as it is
+        pass
+
+    monkeypatch.setattr(botocore.utils, "S3ExpressIdentityCache", Cache)
+    active: contextvars.ContextVar[Any] = contextvars.ContextVar("active", default=None)
+    rt._hook_s3express(active)
+    cache = Cache(Client(), botocore.credentials.RefreshableCredentials)
+
+    def session_for(credentials: Any, bucket: str = "bucket--use1-az4--x-s3") -> str:
+        token = active.set(None if credentials is None else rt.Activation("111111111111", None, credentials))
+        try:
+            return str(cache.get_credentials(bucket).access_key)
+        finally:
+            active.reset(token)
+
+    role_a, role_a_refreshed = Credentials("AK", "SK", "T"), Credentials("AK2", "SK2", "T2")
+    role_a.xaccount_key = role_a_refreshed.xaccount_key = ("aws", "111111111111", "R", None, "s", 3600)  # type: ignore[attr-defined]
+    plain_b, plain_c = Credentials("BK", "SK", "T"), Credentials("CK", "SK", "T")  # keys without an xaccount key
+    server = session_for(None)
+    a = session_for(role_a)
+    assert session_for(role_a) == session_for(role_a_refreshed) == a
+    assert len({server, a, session_for(plain_b), session_for(plain_c)}) == 4
+    assert session_for(plain_b) != session_for(plain_c) and session_for(None) == server
+    # Each bucket its own session, asked for that bucket.
+    assert server.endswith("-bucket--use1-az4--x-s3") and a.endswith("-bucket--use1-az4--x-s3")
+    assert session_for(None, "other--use1-az4--x-s3").endswith("-other--use1-az4--x-s3")
+    assert session_for(role_a, "other--use1-az4--x-s3").endswith("-other--use1-az4--x-s3")
+    # A botocore without S3 Express: nothing to hook, and no error.
+    monkeypatch.delattr(botocore.utils, "S3ExpressIdentityCache")
+    rt._hook_s3express(active)
+
+
+def test_process_pools_and_processes_hand_each_task_its_submitters_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hooks of ProcessPoolExecutor.submit, Pool's apply_async/_map_async/imap/imap_unordered and
+    Process.start, installed on stand-ins that record what reaches them (no process is started)."""
+    import concurrent.futures
+    import contextvars
+    import multiprocessing.pool
+    import multiprocessing.process
+
+    import botocore
+
+    class Executor:
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            return self, fn, args, kwargs
+
+    class Pool:
+        def apply_async(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+            return self, func, args, kwargs
+
+        _map_async = imap = imap_unordered = apply_async
+
+    class ThreadPool(Pool, multiprocessing.pool.ThreadPool):  # a thread pool's type, without its workers
+        def __init__(self) -> None:
+            pass
+
+        def __del__(self) -> None:
+            pass
+
+    class Process:
+        _start_method = "spawn"
+
+        def __init__(self, target: Any = None) -> None:
+            self._target = target
+
+        def run(self) -> None:
+            pass
+
+        def start(self) -> None:
+            self.started = True
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Executor)
+    monkeypatch.setattr(multiprocessing.pool, "Pool", Pool)
+    monkeypatch.setattr(multiprocessing.process, "BaseProcess", Process)
+    monkeypatch.setattr(botocore, "_xaccount_used", False, raising=False)
+    active: contextvars.ContextVar[Any] = contextvars.ContextVar("active", default=None)
+    rt._hook_process_pools(active)
+    executor, pool, thread_pool = Executor(), Pool(), ThreadPool()
+
+    def work(*args: Any) -> Any:
+        return args
+
+    # Before any account call: exactly as submitted.
+    assert executor.submit(work, 1, key=2) == (executor, work, (1,), {"key": 2})
+    live = rt.Activation("111111111111", "eu-west-1", Credentials("AK", "SK", "T"))
+    active.set(live)
+    me, task, args, kwargs = executor.submit(work, 1, key=2)
+    assert (me, args, kwargs) == (executor, (1,), {"key": 2})
+    assert isinstance(task, rt.ProcessTask) and task.fn is work and task.account_id == "111111111111"
+    for method in ("apply_async", "_map_async", "imap", "imap_unordered"):
+        me, task, args, kwargs = getattr(pool, method)(work, [1], chunksize=3)
+        assert (me, args, kwargs) == (pool, ([1],), {"chunksize": 3}), method
+        assert isinstance(task, rt.ProcessTask) and task.fn is work and task.account_id == "111111111111", method
+        me, task, args, kwargs = getattr(thread_pool, method)(work, [1], chunksize=3)
+        assert (me, args, kwargs) == (thread_pool, ([1],), {"chunksize": 3}), method
+        assert isinstance(task, rt._AsActivation) and task.fn is work and task.activation is live, method
+    # A Process started with spawn or forkserver takes the account through its target; with fork it
+    # inherits it, and its target is left alone; so is one without a target, or with one already carried.
+    spawned = Process(target=work)
+    spawned.start()
+    assert isinstance(spawned._target, rt.ProcessTask) and spawned._target.fn is work and spawned.started
+    assert spawned._target.account_id == "111111111111"
+    forked = type("ForkProcess", (Process,), {"_start_method": "fork"})(target=work)
+    forked.start()
+    assert forked._target is work
+    bare = Process()
+    bare.start()
+    assert bare._target is None
+    carried = rt.ProcessTask.of(work, live)
+    again = Process(target=carried)
+    again.start()
+    assert again._target is carried
+    own_run = type("Worker", (Process,), {"run": lambda self: None})()
+    with pytest.raises(CrossAccountError) as caught:
+        own_run.start()
+    assert caught.value.code == "process-not-covered"
+    assert "Worker overrides run() and starts with 'spawn', so xaccount cannot hand it account 111111111111's" in str(caught.value)
 
 # ---- signatures ---------------------------------------------------------------------------------------
 
