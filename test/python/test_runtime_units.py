@@ -732,6 +732,47 @@ def test_process_pools_and_processes_hand_each_task_its_submitters_account(monke
     assert caught.value.code == "process-not-covered"
     assert "Worker overrides run() and starts with 'spawn', so xaccount cannot hand it account 111111111111's" in str(caught.value)
 
+
+def test_a_thread_pool_executor_task_gets_its_arguments_in_each_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    import concurrent.futures
+
+    import botocore
+
+    def task(*args: Any, **kwargs: Any) -> Any:
+        return args, kwargs, rt.active_account()
+
+    live = rt.Activation("111111111111", None, Credentials("AK", "SK", "T"))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        for used in (False, True):  # before and after a first account call
+            monkeypatch.setattr(botocore, "_xaccount_used", used, raising=False)
+            assert pool.submit(task, 1, key=2).result() == ((1,), {"key": 2}, None)
+            assert run_inside(live, lambda: pool.submit(task, 1, key=2).result()) == ((1,), {"key": 2}, "111111111111")
+
+
+def test_the_log_record_factory_takes_what_a_log_record_takes() -> None:
+    record = logging.getLogRecordFactory()("n", logging.INFO, "p.py", 1, "m", (), None, func="f", sinfo="stack")
+    assert (record.funcName, record.stack_info) == ("f", "stack")
+
+
+def test_a_child_process_of_a_call_gets_its_region_and_aws_without_profile(tmp_path: Any) -> None:
+    """subprocess in every form it is called (positional arguments, args=), run for real (the hook is in this
+    process; the children are `env` and a stand-in `aws` that prints its arguments)."""
+    import subprocess
+
+    aws = tmp_path / "aws"
+    aws.write_text('#!/bin/sh\necho "$@"\n')
+    aws.chmod(0o755)
+    region_only = rt.Activation(None, "eu-west-3", None)  # a call that named only a region
+    env = run_inside(region_only, lambda: subprocess.run(["env"], capture_output=True, text=True).stdout)
+    assert "AWS_REGION=eu-west-3" in env.splitlines()
+    live = rt.Activation("111111111111", "eu-west-1", Credentials("AK", "SK", "T"))
+    by_keyword = run_inside(live, lambda: subprocess.run(args=[str(aws), "--profile", "p", "s3", "ls"],
+                                                         capture_output=True, text=True).stdout)
+    assert by_keyword == "s3 ls\n"
+    positional = run_inside(live, lambda: subprocess.Popen([str(aws), "--profile=p", "s3", "ls"], -1, None, None,
+                                                           subprocess.PIPE).communicate()[0])
+    assert positional == b"s3 ls\n"
+
 # ---- signatures ---------------------------------------------------------------------------------------
 
 
