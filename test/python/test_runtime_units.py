@@ -772,6 +772,64 @@ def test_a_child_process_of_a_call_gets_its_region_and_aws_without_profile(tmp_p
     positional = run_inside(live, lambda: subprocess.Popen([str(aws), "--profile=p", "s3", "ls"], -1, None, None,
                                                            subprocess.PIPE).communicate()[0])
     assert positional == b"s3 ls\n"
+    # The environment given (by keyword or in its position) is the base of the child's, and the arguments
+    # after it keep their places.
+    mark = {"XA_MARK": "given", "PATH": os.environ["PATH"]}
+    seen = run_inside(live, lambda: subprocess.run(["env"], env=mark, capture_output=True, text=True).stdout)
+    assert "XA_MARK=given" in seen.splitlines() and "AWS_ACCESS_KEY_ID=AK" in seen.splitlines()
+    ten = ["env"], -1, None, None, subprocess.PIPE, None, None, True, False, None  # up to cwd: env by keyword
+    assert "AWS_ACCESS_KEY_ID=AK" in run_inside(live, lambda: subprocess.Popen(*ten).communicate()[0].decode())
+    twelve = (*ten, mark, True)  # env, then universal_newlines (text output)
+    seen = run_inside(live, lambda: subprocess.Popen(*twelve).communicate()[0])
+    assert isinstance(seen, str) and "XA_MARK=given" in seen.splitlines() and "AWS_ACCESS_KEY_ID=AK" in seen.splitlines()
+
+
+def test_exec_and_spawn_children_of_a_call_get_the_accounts_keys_and_aws_without_profile(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """os.spawnv/os.spawnve (fork, then os.execv/os.execve in the child) and os.posix_spawn, in and out of a call."""
+    out = tmp_path / "out"
+    aws = tmp_path / "aws"
+    aws.write_text(f'#!/bin/sh\necho "$* key=$AWS_ACCESS_KEY_ID mark=$XA_MARK" | tee {out}\n')
+    aws.chmod(0o755)
+    argv = [str(aws), "--profile", "p", "s3"]
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")  # posix_spawnp searches this process's PATH
+    mark = {"PATH": os.environ["PATH"], "XA_MARK": "given"}
+    live = rt.Activation("111111111111", "eu-west-1", Credentials("AK", "SK", "T"))
+    stdout = tmp_path / "stdout"  # posix_spawn's options (keyword-only) reach it: its stdout goes there
+    to_file = [(os.POSIX_SPAWN_OPEN, 1, str(stdout), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)]
+
+    def child_saw(start: Any) -> str:
+        out.unlink(missing_ok=True)
+        assert start() == 0
+        return out.read_text()
+
+    def posix_spawn() -> int:
+        return os.waitstatus_to_exitcode(os.waitpid(os.posix_spawn(str(aws), argv, mark, file_actions=to_file), 0)[1])
+
+    def posix_spawnp() -> int:  # found on PATH
+        return os.waitstatus_to_exitcode(os.waitpid(os.posix_spawnp("aws", argv, mark, file_actions=to_file), 0)[1])
+
+    assert child_saw(lambda: run_inside(live, lambda: os.spawnv(os.P_WAIT, str(aws), argv))) == "s3 key=AK mark=\n"
+    assert child_saw(lambda: run_inside(live, lambda: os.spawnve(os.P_WAIT, str(aws), argv, mark))) == "s3 key=AK mark=given\n"
+    assert child_saw(lambda: run_inside(live, posix_spawn)) == "s3 key=AK mark=given\n" == stdout.read_text()
+    assert child_saw(lambda: run_inside(live, posix_spawnp)) == "s3 key=AK mark=given\n" == stdout.read_text()
+    own_key = os.environ.get("AWS_ACCESS_KEY_ID", "")
+    assert child_saw(lambda: os.spawnv(os.P_WAIT, str(aws), argv)) == f"--profile p s3 key={own_key} mark=\n"
+    assert child_saw(lambda: os.spawnve(os.P_WAIT, str(aws), argv, mark)) == "--profile p s3 key= mark=given\n"
+    assert child_saw(posix_spawn) == "--profile p s3 key= mark=given\n" == stdout.read_text()
+    assert child_saw(posix_spawnp) == "--profile p s3 key= mark=given\n" == stdout.read_text()
+
+
+def test_os_system_in_a_call_runs_with_the_accounts_keys_and_returns_a_wait_status(tmp_path: Any) -> None:
+    out = tmp_path / "out"
+    live = rt.Activation("111111111111", "eu-west-1", Credentials("AK", "SK", "T"))
+    assert run_inside(live, lambda: os.system(f'echo "$AWS_ACCESS_KEY_ID $AWS_REGION" > {out}')) == 0
+    assert out.read_text() == "AK eu-west-1\n"
+    # What os.system itself returns: the exit code in the high byte, a killing signal in the low one.
+    for command, status in (("exit 3", 3 << 8), ("kill -9 $$", 9), ("exit 0", 0)):
+        assert os.system(command) == status, command
+        assert run_inside(live, lambda: os.system(command)) == status, command
 
 # ---- signatures ---------------------------------------------------------------------------------------
 
