@@ -85,6 +85,16 @@ def test_the_description_lists_the_accounts_by_name() -> None:
     assert ACCOUNT_A in _xaccount.account_id_description({"XACCOUNT_ALLOWED_ACCOUNTS": f"{ACCOUNT_A} {ACCOUNT_B}"})
     broken = _xaccount.account_id_description({"XACCOUNT_ACCOUNTS": f"prod=1,dev={ACCOUNT_B}"})
     assert "invalid" in broken and ACCOUNT_B not in broken
+    assert "XACCOUNT_ACCOUNTS is invalid" in broken  # the variable to fix, by its name
+
+
+def test_the_description_lists_the_allowlist_as_the_runtime_reads_it() -> None:
+    base = _xaccount.account_id_description({})
+    for raw in (f"{ACCOUNT_A},{ACCOUNT_B}", f" {ACCOUNT_A} {ACCOUNT_B},{ACCOUNT_A} ", f"{ACCOUNT_A},,{ACCOUNT_B}"):
+        listed = _xaccount.account_id_description({"XACCOUNT_ALLOWED_ACCOUNTS": raw})
+        assert listed == base + f" Allowed accounts: {ACCOUNT_A}, {ACCOUNT_B}.", raw
+    # A list with anything but ids (refused at every call anyway) is not shown as allowed.
+    assert _xaccount.account_id_description({"XACCOUNT_ALLOWED_ACCOUNTS": f"{ACCOUNT_A},prod"}) == base
 
 
 # ------------------------------------------------------------------------------- calls (runtime only)

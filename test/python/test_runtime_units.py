@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
+from typing import Any, Iterator
 
 import botocore.exceptions
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.credentials import Credentials
 
 from runtime_support import _xaccount as rt
@@ -162,6 +163,103 @@ def test_settings_are_read_once_and_a_bad_value_is_not_remembered(monkeypatch: p
         rt._reset_for_tests()
 
 
+
+# ---- XACCOUNT_ACCOUNTS (name=id list) -----------------------------------------------------------------
+
+A, B = "111111111111", "222222222222"
+
+
+def test_an_account_list_keeps_order_names_and_bare_ids() -> None:
+    assert rt.parse_account_list(f" prod={A} ,, dev={B} ") == [(A, "prod"), (B, "dev")]
+    # A bare id is an entry without a name, wherever it stands (one after it is still read).
+    assert rt.parse_account_list(f"{A},dev={B}") == [(A, None), (B, "dev")]
+    assert rt.parse_account_list(f"{A}") == [(A, None)]
+    # Exact repeats count once; a bare id repeating a named one (either order) keeps the name.
+    assert rt.parse_account_list(f"prod={A},prod={A},{A}") == [(A, "prod")]
+    assert rt.parse_account_list(f"{A},prod={A}") == [(A, "prod")]
+    assert rt.parse_account_list(f"{A},{A}") == [(A, None)]
+    # Names are 1-64 of ASCII letters, digits, '.', '_' and '-'.
+    assert rt.parse_account_list(f"p.r_o-d9={A},{'n' * 64}={B}") == [(A, "p.r_o-d9"), (B, "n" * 64)]
+
+
+def account_list_error(raw: str) -> str:
+    with pytest.raises(CrossAccountError) as caught:
+        rt.parse_account_list(raw)
+    assert caught.value.code == "config-invalid"
+    message = str(caught.value)
+    assert message.startswith("[xaccount:config-invalid] XACCOUNT_ACCOUNTS ")
+    return message
+
+
+@pytest.mark.parametrize("raw,says", [
+    # Each rule, and the error names the variable, the offending entry or name, and what is wrong.
+    ("", "is set but names no account."),
+    (" , ,", "is set but names no account."),
+    ("prod=11111111111", "has 'prod=11111111111', whose account id is not 12 digits."),
+    ("prod", "has 'prod', whose account id is not 12 digits."),
+    (f"{A}x", f"has '{A}x', whose account id is not 12 digits."),
+    (f"={A}", "has the account name '': names are"),
+    (f"pro d={A}", "has the account name 'pro d': names are"),
+    (f"prød={A}", "has the account name 'prød': names are"),
+    (f"{'n' * 65}={A}", "has the account name 'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn...: names are"),
+    (f"333333333333={A}", "has the account name '333333333333': names are"),
+    # The last '=' splits: what is left of it is the name, and a name never holds '='.
+    (f"a=b={A}", "has the account name 'a=b': names are"),
+    (f"prod={A},prod={B}", "names two accounts 'prod': give each its own name."),
+    (f"prod={A},live={A}", f"gives account {A} two names: give it one."),
+])
+def test_each_account_list_rule_has_its_error(raw: str, says: str) -> None:
+    assert says in account_list_error(raw)
+
+
+# ---- the caller named in an AccessDenied message ------------------------------------------------------
+
+
+def test_the_caller_is_asked_in_the_calls_region_with_the_servers_whole_credentials(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """GetCallerIdentity (it names the principal to trust when AssumeRole is refused) goes to STS in the
+    call's region and carries the server's session token: temporary credentials without their token are
+    refused by AWS (moto accepts them, so this is checked on the signed request, which never leaves)."""
+    for key in list(os.environ):
+        if key.startswith("AWS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIAHOSTKEY")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "host-secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "host-token")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    sent: list[Any] = []
+
+    def answer(request: Any, **_: Any) -> Any:
+        sent.append(request)
+        body = (b'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+                b"<GetCallerIdentityResult><Arn>" + CALLER.encode() + b"</Arn><UserId>AIDA</UserId>"
+                b"<Account>999999999999</Account></GetCallerIdentityResult>"
+                b"<ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></GetCallerIdentityResponse>")
+        return AWSResponse(request.url, 200, {}, RawBody(body))
+
+    source = rt._SourceIdentity()
+    source.session().register("before-send.sts.GetCallerIdentity", answer)
+    assert source.caller_arn("eu-west-2") == CALLER
+    (request,) = sent
+    assert request.url.startswith("https://sts.eu-west-2.amazonaws.com")
+    assert request.headers["X-Amz-Security-Token"] == b"host-token"
+    assert b"Credential=ASIAHOSTKEY/" in request.headers["Authorization"]
+    assert b"/eu-west-2/sts/aws4_request" in request.headers["Authorization"]
+
+
+class RawBody:
+    """The raw stream botocore reads a response body from."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+
 # ---- STS failures -----------------------------------------------------------------------------------
 
 ARN = "arn:aws:iam::111111111111:role/McpReadOnlyRole"
@@ -242,6 +340,26 @@ def test_failures_that_are_not_sts_answers(error: BaseException, expected: str) 
         assert "via STS in ap-south-1 failed: ConnectionError: refused" in str(out)
 
 
+
+def test_the_fixes_sts_errors_name_are_exact() -> None:
+    """What a person copies or looks up from these messages: commands, variable and attribute names, AWS's words."""
+    def text(code: str, message: str = "nope", external_id_set: bool = False) -> str:
+        return str(rt.explain_assume_role_failure(client_error(code, message), ARN, "me-south-1", CALLER, external_id_set))
+
+    assert "`xaccount create-role --trust-principal arn:aws:iam::999999999999:role/HostRole`, or add" in text("AccessDenied")
+    assert ("`xaccount create-role --trust-principal arn:aws:iam::999999999999:role/HostRole --external-id "
+            "<the value of XACCOUNT_EXTERNAL_ID>`, or add") in text("AccessDenied", external_id_set=True)
+    assert "or a higher XACCOUNT_DURATION_SECONDS means fewer AssumeRole calls." in text("Throttling")
+    assert "(e.g. `aws sso login`, or new keys in the environment) and restart the MCP server." in text("ExpiredToken")
+    assert ("Check AWS_PROFILE / AWS_ACCESS_KEY_ID in the MCP server's environment (`aws sts get-caller-identity` "
+            "with the same settings must work).") in text("InvalidClientTokenId")
+    assert "does not let arn:aws:iam::999999999999:role/HostRole assume it, or the caller lacks sts:AssumeRole on it." in text("AccessDenied")
+    assert ("(IAM console > Account settings > Security Token Service endpoints), or give the server an AWS_REGION "
+            "whose STS is enabled") in text("RegionDisabledException")
+    assert text("ValidationError", "DurationSeconds too long.").endswith("or raise the role's MaxSessionDuration.")
+    # AWS's own words are kept whole; only a final full stop is dropped (one is added).
+    assert text("ValidationError", "Role is not valid: role/MAX.").endswith("failed: ValidationError: Role is not valid: role/MAX.")
+
 # ---- refresh windows ----------------------------------------------------------------------------------
 
 
@@ -272,12 +390,16 @@ def test_a_child_gets_the_accounts_keys_and_no_way_back_to_the_server() -> None:
         "AWS_REGION": "eu-west-2", "AWS_DEFAULT_REGION": "eu-west-2",
     }
     assert SERVER_ENV["AWS_PROFILE"] == "server", "the caller's mapping is not changed"
+    # No environment given: the server's own is the base.
+    assert rt.child_env(activation, None)["PATH"] == os.environ["PATH"]
 
 
 def test_a_child_of_keys_without_token_gets_no_stale_token() -> None:
     env = rt.child_env(rt.Activation("111111111111", None, Credentials("AK", "SK")), {**SERVER_ENV, "AWS_REGION": "us-west-1"})
     assert "AWS_SESSION_TOKEN" not in env
     assert env["AWS_REGION"] == "us-west-1" and "AWS_DEFAULT_REGION" not in env
+    # None to drop either.
+    assert "AWS_SESSION_TOKEN" not in rt.child_env(rt.Activation("111111111111", None, Credentials("AK", "SK")), {"PATH": "/bin"})
 
 
 def test_a_child_gets_the_servers_default_region_when_nothing_else_names_one(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -286,6 +408,8 @@ def test_a_child_gets_the_servers_default_region_when_nothing_else_names_one(mon
     assert (env["AWS_REGION"], env["AWS_DEFAULT_REGION"]) == ("sa-east-1", "sa-east-1")
     kept = rt.child_env(rt.Activation("111111111111", None, Credentials("AK", "SK", "T")), {"AWS_DEFAULT_REGION": "ca-west-1"})
     assert kept["AWS_DEFAULT_REGION"] == "ca-west-1" and "AWS_REGION" not in kept
+    kept = rt.child_env(rt.Activation("111111111111", None, Credentials("AK", "SK", "T")), {"AWS_REGION": "ca-west-1"})
+    assert kept["AWS_REGION"] == "ca-west-1" and "AWS_DEFAULT_REGION" not in kept
     monkeypatch.setattr(rt._source, "default_region", lambda: None)
     none = rt.child_env(rt.Activation("111111111111", None, Credentials("AK", "SK", "T")), {})
     assert "AWS_REGION" not in none and "AWS_DEFAULT_REGION" not in none
@@ -401,6 +525,360 @@ def test_the_chatty_loggers_are_filtered_once_and_botocore_parsers_among_them() 
     refusal = [f for f in logging.getLogger("botocore.credentials").filters if getattr(f, "__name__", "") == "_quiet_expected_refusal"]
     assert len(refusal) == 1
 
+
+def test_another_copys_log_filters_count_and_foreign_filters_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second patched server in the process vendors its own copy of the runtime: its filters are other
+    function objects with the same names, and they are enough (logging only skips the same object twice)."""
+    def _quiet_sts_exchange(record: logging.LogRecord) -> bool:
+        return True
+
+    def _quiet_expected_refusal(record: logging.LogRecord) -> bool:
+        return True
+
+    names = (*rt._CHATTY_LOGGERS, "botocore.credentials")
+    copies = {name: _quiet_expected_refusal if name == "botocore.credentials" else _quiet_sts_exchange for name in names}
+    foreign = logging.Filter("someone.else")  # a Filter object has no __name__
+    for name in names:
+        monkeypatch.setattr(logging.getLogger(name), "filters", [foreign, copies[name]])
+    rt._install_log_filter()
+    for name in names:
+        assert logging.getLogger(name).filters == [foreign, copies[name]], name
+    # Without them, this copy's own are added after what is there.
+    for name in names:
+        monkeypatch.setattr(logging.getLogger(name), "filters", [foreign])
+    rt._install_log_filter()
+    assert logging.getLogger("botocore.parsers").filters == [foreign, rt._quiet_sts_exchange]
+    assert logging.getLogger("botocore.credentials").filters == [foreign, rt._quiet_expected_refusal]
+
+
+# ---- threads, thread-pool tasks and processes started during a call -----------------------------------
+
+
+def test_a_thread_started_in_a_call_runs_in_it_and_lets_go_of_the_call_once_done() -> None:
+    import threading
+
+    seen: list[Any] = []
+    thread = threading.Thread(target=lambda: seen.append(rt.active_account()))
+    run_inside(rt.Activation("111111111111", None, Credentials("AK", "SK", "T")), thread.start)
+    thread.join()
+    assert seen == ["111111111111"]
+    # The wrapper that carried the call's context (and its credentials) is gone from the thread.
+    assert "run" not in thread.__dict__
+
+
+def test_a_thread_pool_task_gets_its_arguments_in_its_submitters_account() -> None:
+    def task(*args: Any, **kwargs: Any) -> Any:
+        return args, kwargs, rt.active_account()
+
+    live = rt.Activation("111111111111", None, Credentials("AK", "SK", "T"))
+    assert rt._AsActivation(task, live)(1, key=2) == ((1,), {"key": 2}, "111111111111")
+    assert run_inside(live, lambda: rt._AsActivation(task, None)(3)) == ((3,), {}, None)
+
+
+def test_until_a_first_account_call_nothing_is_activated(monkeypatch: pytest.MonkeyPatch) -> None:
+    import botocore
+
+    monkeypatch.delattr(botocore, "_xaccount_used", raising=False)
+    assert rt._activated_once() is False
+    monkeypatch.setattr(botocore, "_xaccount_used", True, raising=False)
+    assert rt._activated_once() is True
+
+
+def test_a_process_start_method_is_its_class_s_or_the_default() -> None:
+    import multiprocessing
+    import multiprocessing.process
+
+    assert rt._start_method(multiprocessing.get_context("spawn").Process()) == "spawn"
+    assert rt._start_method(multiprocessing.get_context("forkserver").Process()) == "forkserver"
+    default = multiprocessing.get_start_method()
+    assert rt._start_method(multiprocessing.Process()) == default
+    # A class made straight from BaseProcess (no _start_method of its own): the default too.
+    direct = type("Direct", (multiprocessing.process.BaseProcess,), {})
+    assert rt._start_method(direct.__new__(direct)) == default
+
+
+
+def test_s3_express_sessions_are_kept_per_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One CreateSession per bucket and account: an account's session never signs for another account or the
+    server, and the same account reuses its session whichever credentials object carries it."""
+    import contextvars
+
+    import botocore.credentials
+    import botocore.utils
+
+    class Client:
+        sessions = 0
+
+        def create_session(self, Bucket: str) -> dict[str, Any]:
+            Client.sessions += 1
+            return {"Credentials": {"AccessKeyId": f"S3X{Client.sessions}-{Bucket}", "SecretAccessKey": "s",
+                                    "SessionToken": "t", "Expiration": "2099-01-01T00:00:00Z"}}
+
+    class Cache(botocore.utils.S3ExpressIdentityCache):  # hooked here, so the real class is left as it is
+        pass
+
+    monkeypatch.setattr(botocore.utils, "S3ExpressIdentityCache", Cache)
+    active: contextvars.ContextVar[Any] = contextvars.ContextVar("active", default=None)
+    rt._hook_s3express(active)
+    cache = Cache(Client(), botocore.credentials.RefreshableCredentials)
+
+    def session_for(credentials: Any, bucket: str = "bucket--use1-az4--x-s3") -> str:
+        token = active.set(None if credentials is None else rt.Activation("111111111111", None, credentials))
+        try:
+            return str(cache.get_credentials(bucket).access_key)
+        finally:
+            active.reset(token)
+
+    role_a, role_a_refreshed = Credentials("AK", "SK", "T"), Credentials("AK2", "SK2", "T2")
+    role_a.xaccount_key = role_a_refreshed.xaccount_key = ("aws", "111111111111", "R", None, "s", 3600)  # type: ignore[attr-defined]
+    plain_b, plain_c = Credentials("BK", "SK", "T"), Credentials("CK", "SK", "T")  # keys without an xaccount key
+    server = session_for(None)
+    a = session_for(role_a)
+    assert session_for(role_a) == session_for(role_a_refreshed) == a
+    assert len({server, a, session_for(plain_b), session_for(plain_c)}) == 4
+    assert session_for(plain_b) != session_for(plain_c) and session_for(None) == server
+    # Each bucket its own session, asked for that bucket.
+    assert server.endswith("-bucket--use1-az4--x-s3") and a.endswith("-bucket--use1-az4--x-s3")
+    assert session_for(None, "other--use1-az4--x-s3").endswith("-other--use1-az4--x-s3")
+    assert session_for(role_a, "other--use1-az4--x-s3").endswith("-other--use1-az4--x-s3")
+    # A botocore without S3 Express: nothing to hook, and no error.
+    monkeypatch.delattr(botocore.utils, "S3ExpressIdentityCache")
+    rt._hook_s3express(active)
+
+
+def test_process_pools_and_processes_hand_each_task_its_submitters_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hooks of ProcessPoolExecutor.submit, Pool's apply_async/_map_async/imap/imap_unordered and
+    Process.start, installed on stand-ins that record what reaches them (no process is started)."""
+    import concurrent.futures
+    import contextvars
+    import multiprocessing.pool
+    import multiprocessing.process
+
+    import botocore
+
+    class Executor:
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            return self, fn, args, kwargs
+
+    class Pool:
+        def apply_async(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+            return self, func, args, kwargs
+
+        _map_async = imap = imap_unordered = apply_async
+
+    class ThreadPool(Pool, multiprocessing.pool.ThreadPool):  # a thread pool's type, without its workers
+        def __init__(self) -> None:
+            pass
+
+        def __del__(self) -> None:
+            pass
+
+    class Process:
+        _start_method = "spawn"
+
+        def __init__(self, target: Any = None) -> None:
+            self._target = target
+
+        def run(self) -> None:
+            pass
+
+        def start(self) -> None:
+            self.started = True
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Executor)
+    monkeypatch.setattr(multiprocessing.pool, "Pool", Pool)
+    monkeypatch.setattr(multiprocessing.process, "BaseProcess", Process)
+    monkeypatch.setattr(botocore, "_xaccount_used", False, raising=False)
+    active: contextvars.ContextVar[Any] = contextvars.ContextVar("active", default=None)
+    rt._hook_process_pools(active)
+    executor, pool, thread_pool = Executor(), Pool(), ThreadPool()
+
+    def work(*args: Any) -> Any:
+        return args
+
+    # Before any account call: exactly as submitted.
+    assert executor.submit(work, 1, key=2) == (executor, work, (1,), {"key": 2})
+    live = rt.Activation("111111111111", "eu-west-1", Credentials("AK", "SK", "T"))
+    active.set(live)
+    me, task, args, kwargs = executor.submit(work, 1, key=2)
+    assert (me, args, kwargs) == (executor, (1,), {"key": 2})
+    assert isinstance(task, rt.ProcessTask) and task.fn is work and task.account_id == "111111111111"
+    for method in ("apply_async", "_map_async", "imap", "imap_unordered"):
+        me, task, args, kwargs = getattr(pool, method)(work, [1], chunksize=3)
+        assert (me, args, kwargs) == (pool, ([1],), {"chunksize": 3}), method
+        assert isinstance(task, rt.ProcessTask) and task.fn is work and task.account_id == "111111111111", method
+        me, task, args, kwargs = getattr(thread_pool, method)(work, [1], chunksize=3)
+        assert (me, args, kwargs) == (thread_pool, ([1],), {"chunksize": 3}), method
+        assert isinstance(task, rt._AsActivation) and task.fn is work and task.activation is live, method
+    # A Process started with spawn or forkserver takes the account through its target; with fork it
+    # inherits it, and its target is left alone; so is one without a target, or with one already carried.
+    spawned = Process(target=work)
+    spawned.start()
+    assert isinstance(spawned._target, rt.ProcessTask) and spawned._target.fn is work and spawned.started
+    assert spawned._target.account_id == "111111111111"
+    forked = type("ForkProcess", (Process,), {"_start_method": "fork"})(target=work)
+    forked.start()
+    assert forked._target is work
+    bare = Process()
+    bare.start()
+    assert bare._target is None
+    carried = rt.ProcessTask.of(work, live)
+    again = Process(target=carried)
+    again.start()
+    assert again._target is carried
+    own_run = type("Worker", (Process,), {"run": lambda self: None})()
+    with pytest.raises(CrossAccountError) as caught:
+        own_run.start()
+    assert caught.value.code == "process-not-covered"
+    assert "Worker overrides run() and starts with 'spawn', so xaccount cannot hand it account 111111111111's" in str(caught.value)
+
+
+def test_a_thread_pool_executor_task_gets_its_arguments_in_each_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    import concurrent.futures
+
+    import botocore
+
+    def task(*args: Any, **kwargs: Any) -> Any:
+        return args, kwargs, rt.active_account()
+
+    live = rt.Activation("111111111111", None, Credentials("AK", "SK", "T"))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        for used in (False, True):  # before and after a first account call
+            monkeypatch.setattr(botocore, "_xaccount_used", used, raising=False)
+            assert pool.submit(task, 1, key=2).result() == ((1,), {"key": 2}, None)
+            assert run_inside(live, lambda: pool.submit(task, 1, key=2).result()) == ((1,), {"key": 2}, "111111111111")
+
+
+def test_the_log_record_factory_takes_what_a_log_record_takes() -> None:
+    record = logging.getLogRecordFactory()("n", logging.INFO, "p.py", 1, "m", (), None, func="f", sinfo="stack")
+    assert (record.funcName, record.stack_info) == ("f", "stack")
+
+
+def test_a_child_process_of_a_call_gets_its_region_and_aws_without_profile(tmp_path: Any) -> None:
+    """subprocess in every form it is called (positional arguments, args=), run for real (the hook is in this
+    process; the children are `env` and a stand-in `aws` that prints its arguments)."""
+    import subprocess
+
+    aws = tmp_path / "aws"
+    aws.write_text('#!/bin/sh\necho "$@"\n')
+    aws.chmod(0o755)
+    region_only = rt.Activation(None, "eu-west-3", None)  # a call that named only a region
+    env = run_inside(region_only, lambda: subprocess.run(["env"], capture_output=True, text=True).stdout)
+    assert "AWS_REGION=eu-west-3" in env.splitlines()
+    live = rt.Activation("111111111111", "eu-west-1", Credentials("AK", "SK", "T"))
+    by_keyword = run_inside(live, lambda: subprocess.run(args=[str(aws), "--profile", "p", "s3", "ls"],
+                                                         capture_output=True, text=True).stdout)
+    assert by_keyword == "s3 ls\n"
+    positional = run_inside(live, lambda: subprocess.Popen([str(aws), "--profile=p", "s3", "ls"], -1, None, None,
+                                                           subprocess.PIPE).communicate()[0])
+    assert positional == b"s3 ls\n"
+    # The environment given (by keyword or in its position) is the base of the child's, and the arguments
+    # after it keep their places.
+    mark = {"XA_MARK": "given", "PATH": os.environ["PATH"]}
+    seen = run_inside(live, lambda: subprocess.run(["env"], env=mark, capture_output=True, text=True).stdout)
+    assert "XA_MARK=given" in seen.splitlines() and "AWS_ACCESS_KEY_ID=AK" in seen.splitlines()
+    ten = ["env"], -1, None, None, subprocess.PIPE, None, None, True, False, None  # up to cwd: env by keyword
+    assert "AWS_ACCESS_KEY_ID=AK" in run_inside(live, lambda: subprocess.Popen(*ten).communicate()[0].decode())
+    twelve = (*ten, mark, True)  # env, then universal_newlines (text output)
+    seen = run_inside(live, lambda: subprocess.Popen(*twelve).communicate()[0])
+    assert isinstance(seen, str) and "XA_MARK=given" in seen.splitlines() and "AWS_ACCESS_KEY_ID=AK" in seen.splitlines()
+
+
+def test_exec_and_spawn_children_of_a_call_get_the_accounts_keys_and_aws_without_profile(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """os.spawnv/os.spawnve (fork, then os.execv/os.execve in the child) and os.posix_spawn, in and out of a call."""
+    out = tmp_path / "out"
+    aws = tmp_path / "aws"
+    aws.write_text(f'#!/bin/sh\necho "$* key=$AWS_ACCESS_KEY_ID mark=$XA_MARK" | tee {out}\n')
+    aws.chmod(0o755)
+    argv = [str(aws), "--profile", "p", "s3"]
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")  # posix_spawnp searches this process's PATH
+    mark = {"PATH": os.environ["PATH"], "XA_MARK": "given"}
+    live = rt.Activation("111111111111", "eu-west-1", Credentials("AK", "SK", "T"))
+    stdout = tmp_path / "stdout"  # posix_spawn's options (keyword-only) reach it: its stdout goes there
+    to_file = [(os.POSIX_SPAWN_OPEN, 1, str(stdout), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)]
+
+    def child_saw(start: Any) -> str:
+        out.unlink(missing_ok=True)
+        assert start() == 0
+        return out.read_text()
+
+    def posix_spawn() -> int:
+        return os.waitstatus_to_exitcode(os.waitpid(os.posix_spawn(str(aws), argv, mark, file_actions=to_file), 0)[1])
+
+    def posix_spawnp() -> int:  # found on PATH
+        return os.waitstatus_to_exitcode(os.waitpid(os.posix_spawnp("aws", argv, mark, file_actions=to_file), 0)[1])
+
+    assert child_saw(lambda: run_inside(live, lambda: os.spawnv(os.P_WAIT, str(aws), argv))) == "s3 key=AK mark=\n"
+    assert child_saw(lambda: run_inside(live, lambda: os.spawnve(os.P_WAIT, str(aws), argv, mark))) == "s3 key=AK mark=given\n"
+    assert child_saw(lambda: run_inside(live, posix_spawn)) == "s3 key=AK mark=given\n" == stdout.read_text()
+    assert child_saw(lambda: run_inside(live, posix_spawnp)) == "s3 key=AK mark=given\n" == stdout.read_text()
+    own_key = os.environ.get("AWS_ACCESS_KEY_ID", "")
+    assert child_saw(lambda: os.spawnv(os.P_WAIT, str(aws), argv)) == f"--profile p s3 key={own_key} mark=\n"
+    assert child_saw(lambda: os.spawnve(os.P_WAIT, str(aws), argv, mark)) == "--profile p s3 key= mark=given\n"
+    assert child_saw(posix_spawn) == "--profile p s3 key= mark=given\n" == stdout.read_text()
+    assert child_saw(posix_spawnp) == "--profile p s3 key= mark=given\n" == stdout.read_text()
+
+
+def test_os_system_in_a_call_runs_with_the_accounts_keys_and_returns_a_wait_status(tmp_path: Any) -> None:
+    out = tmp_path / "out"
+    live = rt.Activation("111111111111", "eu-west-1", Credentials("AK", "SK", "T"))
+    assert run_inside(live, lambda: os.system(f'echo "$AWS_ACCESS_KEY_ID $AWS_REGION" > {out}')) == 0
+    assert out.read_text() == "AK eu-west-1\n"
+    # What os.system itself returns: the exit code in the high byte, a killing signal in the low one.
+    for command, status in (("exit 3", 3 << 8), ("kill -9 $$", 9), ("exit 0", 0)):
+        assert os.system(command) == status, command
+        assert run_inside(live, lambda: os.system(command)) == status, command
+
+# ---- signatures ---------------------------------------------------------------------------------------
+
+
+def test_python_3_10s_implicit_optional_is_undone_only_where_it_hid_the_annotated_metadata(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import inspect
+    import sys
+    from typing import Annotated, Optional, Union
+
+    annotated = Annotated[str, "metadata"]
+    none_default = inspect.Parameter("p", inspect.Parameter.KEYWORD_ONLY, default=None)
+    other_default = inspect.Parameter("p", inspect.Parameter.KEYWORD_ONLY, default="x")
+    # From 3.11 get_type_hints adds no Optional: a hint is the tool's own, kept as written.
+    monkeypatch.setattr(sys, "version_info", (3, 11, 0, "final", 0))
+    assert rt._undo_implicit_optional(Optional[annotated], none_default) == Optional[annotated]
+    monkeypatch.setattr(sys, "version_info", (3, 10, 14, "final", 0))
+    assert rt._undo_implicit_optional(Optional[annotated], none_default) == annotated
+    assert rt._undo_implicit_optional(Optional[annotated], other_default) == Optional[annotated]
+    assert rt._undo_implicit_optional(Optional[str], none_default) == Optional[str]
+    assert rt._undo_implicit_optional(Union[annotated, int, None], none_default) == Union[annotated, int, None]
+    assert rt._undo_implicit_optional(annotated, none_default) == annotated
+
+
+
+def test_on_python_3_10_a_tools_signature_keeps_account_ids_description(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python 3.10's get_type_hints makes `account_id: AccountId = None` Optional[AccountId], which hides the
+    Annotated metadata (the description FastMCP puts in the schema): the resolved signature undoes it."""
+    import inspect
+    import sys
+    import typing
+    from typing import Optional
+
+    def tool(name: str, account_id: rt.AccountId = None) -> str:
+        return name
+
+    real = typing.get_type_hints
+
+    def as_on_3_10(fn: Any, **options: Any) -> dict[str, Any]:
+        defaults = {n: p.default for n, p in inspect.signature(fn).parameters.items()}
+        return {n: Optional[h] if n in defaults and defaults[n] is None else h for n, h in real(fn, **options).items()}
+
+    monkeypatch.setattr(typing, "get_type_hints", as_on_3_10)
+    monkeypatch.setattr(sys, "version_info", (3, 10, 14, "final", 0))
+    signature = rt._resolved_signature(tool)
+    assert signature is not None
+    assert signature.parameters["account_id"].annotation == rt.AccountId
+    assert signature.parameters["name"].annotation is str and signature.return_annotation is str
 
 # ---- tasks handed to other processes, and aiobotocore's view of credentials --------------------------
 
