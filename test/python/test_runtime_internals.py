@@ -1,0 +1,192 @@
+"""In-process tests of the runtime's internals that mutation testing found unpinned: the exact fix an
+AssumeRole denial tells the operator to paste, a child's environment when keys come without a token
+or the region comes from AWS_REGION, thread-pool tasks and threads started during a call, the
+"untouched until the first account call" switch, the start method a Process is judged by, and the
+Python 3.10 Optional unwrapping of tool signatures.
+
+No emulator, no child process: everything runs inside pytest (mutmut sees only that), in milliseconds.
+"""
+from __future__ import annotations
+
+import contextvars
+import gc
+import multiprocessing
+import multiprocessing.pool
+import multiprocessing.process
+import sys
+import threading
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from inspect import Parameter
+from typing import Annotated, Any, Iterator, Optional
+
+import botocore
+import botocore.exceptions
+import pytest
+from botocore.credentials import Credentials
+
+from runtime_support import _xaccount as rt
+
+ARN = "arn:aws:iam::111111111111:role/McpReadOnlyRole"
+CALLER = "arn:aws:sts::999999999999:assumed-role/HostRole/i-0abc"
+PRINCIPAL = "arn:aws:iam::999999999999:role/HostRole"
+
+
+def denied(caller: Optional[str], external_id_set: bool, message: str = "AWS text") -> str:
+    error = botocore.exceptions.ClientError({"Error": {"Code": "AccessDenied", "Message": message}}, "AssumeRole")
+    out = rt.explain_assume_role_failure(error, ARN, "us-east-1", caller, external_id_set)
+    assert out.code == "assume-role-denied"
+    return str(out)
+
+
+def fix_command(text: str) -> str:
+    """The command between backticks after 'Fix:', which the operator copies and runs."""
+    return text.split("Fix: ")[1].split("`")[1]
+
+
+# ---- the AssumeRole denial: a command to paste, and what the trust policy lacks ------------------------
+
+
+def test_the_denial_fix_is_the_exact_create_role_command() -> None:
+    assert fix_command(denied(CALLER, False)) == f"xaccount create-role --trust-principal {PRINCIPAL}"
+    # The variable's name is case-sensitive: it must be the one the server reads.
+    assert fix_command(denied(CALLER, True)) == (
+        f"xaccount create-role --trust-principal {PRINCIPAL} --external-id <the value of XACCOUNT_EXTERNAL_ID>"
+    )
+    assert fix_command(denied(None, False)) == "xaccount create-role --trust-principal <this server's role or user ARN>"
+
+
+def test_the_denial_says_what_the_trust_policy_must_allow() -> None:
+    assert f"does not let {PRINCIPAL} assume it, or the caller lacks sts:AssumeRole" in denied(CALLER, False)
+    assert f"does not let {PRINCIPAL} assume it with this external id, or the caller lacks" in denied(CALLER, True)
+    assert (f"AssumeRole into {ARN} was denied for this server's AWS identity (GetCallerIdentity failed too). "
+            in denied(None, False))
+
+
+def test_an_sts_message_loses_only_its_final_periods() -> None:
+    # Only '.' is stripped before the runtime adds its own: letters at the end are AWS's words.
+    error = botocore.exceptions.ClientError(
+        {"Error": {"Code": "ValidationError", "Message": "RoleSessionName must not end in X."}}, "AssumeRole")
+    text = str(rt.explain_assume_role_failure(error, ARN, "us-east-1", CALLER, False))
+    assert text.endswith(f"AssumeRole into {ARN} failed: ValidationError: RoleSessionName must not end in X.")
+
+
+# ---- a child's environment -------------------------------------------------------------------------------
+
+
+def test_a_child_of_keys_without_token_starts_when_the_server_had_no_token_either() -> None:
+    env = rt.child_env(rt.Activation("111111111111", "eu-west-1", Credentials("AK", "SK")), {"PATH": "/bin"})
+    assert env["AWS_ACCESS_KEY_ID"] == "AK" and "AWS_SESSION_TOKEN" not in env
+
+
+def test_a_child_keeps_the_servers_aws_region_over_its_profile_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rt._source, "default_region", lambda: "sa-east-1")
+    env = rt.child_env(rt.Activation("111111111111", None, Credentials("AK", "SK", "T")), {"AWS_REGION": "us-west-1"})
+    assert env["AWS_REGION"] == "us-west-1" and "AWS_DEFAULT_REGION" not in env
+
+
+# ---- thread-pool tasks and threads started during a call -------------------------------------------------
+
+
+@pytest.fixture
+def in_account() -> Iterator[rt.Activation]:
+    """An account call's activation, without credentials (nothing here reaches AWS)."""
+    activation = rt.Activation("111111111111", "eu-west-1", None)
+    token = rt._ACTIVE.set(activation)
+    try:
+        yield activation
+    finally:
+        rt._ACTIVE.reset(token)
+
+
+def test_a_task_run_as_its_submitters_activation_gets_its_keyword_arguments() -> None:
+    activation = rt.Activation("111111111111", "eu-west-1", None)
+    task = rt._AsActivation(lambda a, *, b: (a, b, rt.active_account()), activation)
+    assert task(1, b=2) == (1, 2, "111111111111")
+    assert rt.active_account() is None, "the activation ends with the task"
+
+
+def test_a_pool_task_submitted_outside_calls_gets_its_keyword_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(botocore, "_xaccount_used", True, raising=False)  # after the first account call
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(lambda a, *, b: (a, b, rt.active_account()), 1, b=2).result() == (1, 2, None)
+
+
+def test_a_thread_started_during_a_call_is_freed_once_done(in_account: rt.Activation) -> None:
+    seen: list[Optional[str]] = []
+    thread = threading.Thread(target=lambda: seen.append(rt.active_account()))
+    thread.start()
+    thread.join()
+    assert seen == ["111111111111"]
+    assert "run" not in thread.__dict__, "the wrapped run (which holds the thread) is gone"
+    ref = weakref.ref(thread)
+    gc.disable()  # freed by reference counting alone: no cycle left for the collector
+    try:
+        del thread
+        assert ref() is None
+    finally:
+        gc.enable()
+
+
+def test_running_in_context_tolerates_a_thread_without_a_run_of_its_own() -> None:
+    # Defensive: if the work removed the wrapper itself, ending the thread must not raise KeyError.
+    thread = threading.Thread()
+    rt._run_in_context(contextvars.copy_context(), thread, lambda: None)
+    assert "run" not in thread.__dict__
+
+
+def test_pools_are_untouched_until_the_first_account_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(botocore, "_xaccount_used", raising=False)
+    assert rt._activated_once() is False
+
+    def fn() -> None:
+        return None
+
+    with multiprocessing.pool.ThreadPool(1) as pool:
+        assert rt._pool_task(pool, fn, rt._ACTIVE) is fn
+        monkeypatch.setattr(botocore, "_xaccount_used", True, raising=False)
+        assert rt._activated_once() is True
+        assert isinstance(rt._pool_task(pool, fn, rt._ACTIVE), rt._AsActivation)
+
+
+# ---- the start method a Process is judged by -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_a_process_of_a_context_has_that_contexts_start_method(method: str) -> None:
+    assert rt._start_method(multiprocessing.get_context(method).Process()) == method
+
+
+def test_a_process_of_no_context_has_the_default_start_method() -> None:
+    class Bare(multiprocessing.process.BaseProcess):
+        """A BaseProcess subclass: no _start_method attribute at all."""
+
+    assert not hasattr(Bare, "_start_method")
+    assert rt._start_method(Bare()) == multiprocessing.get_start_method()
+    assert rt._start_method(multiprocessing.Process()) == multiprocessing.get_start_method()
+
+
+# ---- Optional[...] unwrapping of tool signatures (Python 3.10 only) --------------------------------------
+
+NAMED = Annotated[str, "the description FastMCP puts in the schema"]
+
+
+def param(default: Any) -> Parameter:
+    return Parameter("account_id", Parameter.KEYWORD_ONLY, default=default)
+
+
+def test_an_implicit_optional_is_undone_on_python_3_10_only() -> None:
+    # 3.10's get_type_hints turns `x: NAMED = None` into Optional[NAMED]; 3.11 no longer does, so
+    # there an Optional is the author's own and stays.
+    expected = Optional[NAMED] if sys.version_info >= (3, 11) else NAMED
+    assert rt._undo_implicit_optional(Optional[NAMED], param(None)) == expected
+
+
+@pytest.mark.parametrize("hint,default", [
+    (Optional[NAMED], "x"),  # not a None default: the Optional is the author's
+    (Optional[str], None),  # nothing Annotated inside
+    (Optional[NAMED | int], None),  # more than one type inside
+    (NAMED, None),  # not a Union
+])
+def test_other_hints_are_kept(hint: Any, default: Any) -> None:
+    assert rt._undo_implicit_optional(hint, param(default)) == hint
