@@ -934,7 +934,8 @@ def neutralise_profile_args(args: Any) -> Any:
         if text.startswith("--profile="):
             continue
         kept.append(arg)
-    return type(args)(kept) if isinstance(args, tuple) else kept
+    # A plain tuple or list, never type(args)(kept): subclasses (a namedtuple) need not take one iterable.
+    return tuple(kept) if isinstance(args, tuple) else kept
 
 
 def _shared_active() -> contextvars.ContextVar[Optional[Activation]]:

@@ -15,6 +15,7 @@ import multiprocessing.pool
 import multiprocessing.process
 import sys
 import threading
+import typing
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from inspect import Parameter
@@ -83,6 +84,28 @@ def test_a_child_keeps_the_servers_aws_region_over_its_profile_region(monkeypatc
     monkeypatch.setattr(rt._source, "default_region", lambda: "sa-east-1")
     env = rt.child_env(rt.Activation("111111111111", None, Credentials("AK", "SK", "T")), {"AWS_REGION": "us-west-1"})
     assert env["AWS_REGION"] == "us-west-1" and "AWS_DEFAULT_REGION" not in env
+
+
+# ---- `aws --profile` removal: the command line keeps its type ------------------------------------------
+
+
+def test_profile_removal_never_rebuilds_a_command_line_through_its_own_type() -> None:
+    # Subclasses of list or tuple are command lines too (subprocess takes any sequence), and their
+    # constructors need not take one iterable: a namedtuple takes one argument per field.
+    class Argv(list[str]):
+        def __init__(self, program: str, *rest: str) -> None:
+            super().__init__([program, *rest])
+
+    class Command(typing.NamedTuple):
+        program: str
+        option: str
+        profile: str
+        service: str
+
+    out = rt.neutralise_profile_args(Argv("aws", "--profile", "p", "s3", "ls"))
+    assert out == ["aws", "s3", "ls"] and type(out) is list
+    kept = rt.neutralise_profile_args(Command("aws", "--profile", "p", "s3"))
+    assert kept == ("aws", "s3") and type(kept) is tuple
 
 
 # ---- thread-pool tasks and threads started during a call -------------------------------------------------
