@@ -1402,10 +1402,15 @@ def _argument_reader(fn: Callable[..., Any], name: str) -> Callable[[tuple[Any, 
     return read
 
 
+# Python 3.10's get_type_hints wraps the hint of a parameter that defaults to None in Optional[...];
+# 3.11 stopped. A module constant, so the tests run the 3.10 path on any Python.
+_IMPLICIT_OPTIONAL = sys.version_info < (3, 11)
+
+
 def _undo_implicit_optional(hint: Any, param: inspect.Parameter) -> Any:
-    """Python 3.10's get_type_hints wraps the hint of a parameter that defaults to None in Optional[...]:
-    `Optional[AccountId]` hides the Annotated metadata (the description FastMCP puts in the schema)."""
-    if sys.version_info >= (3, 11) or param.default is not None or typing.get_origin(hint) is not typing.Union:
+    """Undo 3.10's implicit Optional: `Optional[AccountId]` hides the Annotated metadata (the
+    description FastMCP puts in the schema). An Optional the author wrote stays."""
+    if not _IMPLICIT_OPTIONAL or param.default is not None or typing.get_origin(hint) is not typing.Union:
         return hint
     args = [a for a in typing.get_args(hint) if a is not type(None)]
     return args[0] if len(args) == 1 and typing.get_origin(args[0]) is Annotated else hint

@@ -198,11 +198,25 @@ def param(default: Any) -> Parameter:
     return Parameter("account_id", Parameter.KEYWORD_ONLY, default=default)
 
 
-def test_an_implicit_optional_is_undone_on_python_3_10_only() -> None:
-    # 3.10's get_type_hints turns `x: NAMED = None` into Optional[NAMED]; 3.11 no longer does, so
-    # there an Optional is the author's own and stays.
-    expected = Optional[NAMED] if sys.version_info >= (3, 11) else NAMED
-    assert rt._undo_implicit_optional(Optional[NAMED], param(None)) == expected
+def account_tool(account_id: NAMED = None) -> None:  # type: ignore[assignment]  # as 3.10 tools are written
+    return None
+
+
+def test_the_implicit_optional_switch_matches_this_pythons_get_type_hints() -> None:
+    hint = typing.get_type_hints(account_tool, include_extras=True)["account_id"]
+    assert rt._IMPLICIT_OPTIONAL is (hint != NAMED)
+
+
+def test_a_tools_signature_keeps_its_annotated_hint_on_any_python() -> None:
+    signature = rt._resolved_signature(account_tool)
+    assert signature is not None and signature.parameters["account_id"].annotation == NAMED
+
+
+def test_an_implicit_optional_is_undone_where_python_adds_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rt, "_IMPLICIT_OPTIONAL", True)
+    assert rt._undo_implicit_optional(Optional[NAMED], param(None)) == NAMED
+    monkeypatch.setattr(rt, "_IMPLICIT_OPTIONAL", False)  # 3.11+: an Optional there is the author's own
+    assert rt._undo_implicit_optional(Optional[NAMED], param(None)) == Optional[NAMED]
 
 
 @pytest.mark.parametrize("hint,default", [
@@ -211,5 +225,8 @@ def test_an_implicit_optional_is_undone_on_python_3_10_only() -> None:
     (Optional[NAMED | int], None),  # more than one type inside
     (NAMED, None),  # not a Union
 ])
-def test_other_hints_are_kept(hint: Any, default: Any) -> None:
+def test_other_hints_are_kept_even_where_python_adds_optional(
+    monkeypatch: pytest.MonkeyPatch, hint: Any, default: Any
+) -> None:
+    monkeypatch.setattr(rt, "_IMPLICIT_OPTIONAL", True)
     assert rt._undo_implicit_optional(hint, param(default)) == hint
