@@ -8,18 +8,21 @@ No emulator, no child process: everything runs inside pytest (mutmut sees only t
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import gc
 import multiprocessing
 import multiprocessing.pool
 import multiprocessing.process
+import os
+import subprocess
 import sys
 import threading
 import typing
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from inspect import Parameter
-from typing import Annotated, Any, Iterator, Optional
+from typing import Annotated, Any, Callable, Iterator, Optional
 
 import botocore
 import botocore.exceptions
@@ -230,3 +233,144 @@ def test_other_hints_are_kept_even_where_python_adds_optional(
 ) -> None:
     monkeypatch.setattr(rt, "_IMPLICIT_OPTIONAL", True)
     assert rt._undo_implicit_optional(hint, param(default)) == hint
+
+
+# ---- child processes started during a call: every way in, checked in this process ----------------------
+# The children are /bin/sh one-liners (milliseconds each); what matters is what the hook in this process
+# hands them, so each prints the variables it got.
+
+ACCOUNT_CREDS = Credentials("AKACCOUNT", "SKACCOUNT", "TOKACCOUNT")
+SHOW = 'printf "%s|%s|%s|%s" "$AWS_ACCESS_KEY_ID" "$AWS_SESSION_TOKEN" "$AWS_REGION" "$MARK"'
+
+
+@contextlib.contextmanager
+def activated(account_id: Optional[str], region: Optional[str], credentials: Any) -> Iterator[None]:
+    token = rt._ACTIVE.set(rt.Activation(account_id, region, credentials))
+    try:
+        yield
+    finally:
+        rt._ACTIVE.reset(token)
+
+
+@pytest.fixture
+def server_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """This process's own identity, as a child outside calls sees it."""
+    for key, value in {"AWS_ACCESS_KEY_ID": "AKSERVER", "AWS_SESSION_TOKEN": "TOKSERVER", "AWS_REGION": "us-east-1",
+                       "MARK": "server"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(rt._source, "default_region", lambda: "us-east-1")
+    return {"PATH": os.environ["PATH"], "MARK": "given"}
+
+
+def shown(output: Any) -> str:
+    return output.decode() if isinstance(output, bytes) else str(output)
+
+
+@pytest.mark.parametrize("positional", [1, 10, 11, 12])
+def test_popen_hands_the_account_to_its_child_however_its_arguments_are_passed(
+    server_env: dict[str, str], positional: int
+) -> None:
+    # Popen(args, bufsize, executable, stdin, stdout, stderr, preexec_fn, close_fds, shell, cwd, env,
+    # universal_newlines): env is the 11th, and arguments after it must stay where they were.
+    values: list[Any] = [["sh", "-c", SHOW], -1, None, None, subprocess.PIPE, None, None, True, False, None,
+                         server_env, True]
+    names = ["args", "bufsize", "executable", "stdin", "stdout", "stderr", "preexec_fn", "close_fds", "shell", "cwd",
+             "env", "universal_newlines"]
+    kwargs = dict(zip(names[positional:], values[positional:]))
+    with activated("111111111111", "eu-west-1", ACCOUNT_CREDS):
+        child = subprocess.Popen(*values[:positional], **kwargs)
+    out = child.communicate()[0]
+    assert isinstance(out, str), "universal_newlines stayed in its place"
+    assert out == "AKACCOUNT|TOKACCOUNT|eu-west-1|given"
+
+
+@pytest.fixture
+def fake_aws(tmp_path: Any) -> str:
+    """A program named `aws` that prints its arguments, one a line."""
+    path = tmp_path / "aws"
+    path.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_popen_drops_the_profile_of_an_aws_command_passed_by_keyword(server_env: dict[str, str], fake_aws: str) -> None:
+    with activated("111111111111", "eu-west-1", ACCOUNT_CREDS):
+        by_keyword = subprocess.run(args=[fake_aws, "--profile", "p", "s3", "ls"], capture_output=True, text=True)
+        by_position = subprocess.run([fake_aws, "--profile=p", "s3", "ls"], capture_output=True, text=True)
+    assert by_keyword.stdout.split() == by_position.stdout.split() == ["s3", "ls"]
+    outside = subprocess.run(args=[fake_aws, "--profile", "p"], capture_output=True, text=True)
+    assert outside.stdout.split() == ["--profile", "p"], "outside calls the command line is the caller's"
+
+
+@pytest.mark.parametrize("account_id,region,credentials,expected", [
+    ("111111111111", None, ACCOUNT_CREDS, "AKACCOUNT|TOKACCOUNT|us-east-1|server"),  # keys only
+    (None, "eu-north-1", None, "AKSERVER|TOKSERVER|eu-north-1|server"),  # a region only: the server's keys
+    (None, None, None, "AKSERVER|TOKSERVER|us-east-1|server"),  # an activation that changes nothing
+])
+def test_a_child_gets_whatever_its_call_changes(server_env: dict[str, str], account_id: Optional[str],
+                                                region: Optional[str], credentials: Any, expected: str) -> None:
+    with activated(account_id, region, credentials):
+        out = subprocess.run(["sh", "-c", SHOW], capture_output=True, text=True).stdout
+    assert out == expected
+    assert subprocess.run(["sh", "-c", SHOW], capture_output=True, text=True).stdout == (
+        "AKSERVER|TOKSERVER|us-east-1|server"), "and after the call, the server's own again"
+
+
+def test_os_system_returns_a_wait_status_as_the_original_does(server_env: dict[str, str], tmp_path: Any) -> None:
+    out = tmp_path / "out"
+    outside = [os.system("exit 3"), os.system("kill -9 $$"), os.system("exit 0")]
+    with activated("111111111111", "eu-west-1", ACCOUNT_CREDS):
+        inside = [os.system("exit 3"), os.system("kill -9 $$"), os.system("exit 0")]
+        assert os.system(f"{SHOW} > {out}") == 0
+    assert inside == outside == [3 << 8, 9, 0]
+    assert out.read_text() == "AKACCOUNT|TOKACCOUNT|eu-west-1|server"
+
+
+def spawned_output(tmp_path: Any, spawn: Callable[[list[str]], int]) -> str:
+    out = tmp_path / "out"
+    assert spawn(["sh", "-c", f"{SHOW} > {out}"]) == 0
+    return out.read_text()
+
+
+@pytest.mark.parametrize("spawner", ["spawnv", "spawnve"])
+def test_exec_hands_the_account_to_the_new_program(server_env: dict[str, str], tmp_path: Any, spawner: str) -> None:
+    # os.spawnv/spawnve fork, then exec through os.execv/os.execve (looked up at call time: hooked).
+    def spawn(argv: list[str]) -> int:
+        if spawner == "spawnv":
+            return os.spawnv(os.P_WAIT, "/bin/sh", argv)
+        return os.spawnve(os.P_WAIT, "/bin/sh", argv, server_env)
+
+    # Outside calls: this process's environment (execv), or the one given (execve), as it is.
+    outside = "AKSERVER|TOKSERVER|us-east-1|server" if spawner == "spawnv" else "|||given"
+    assert spawned_output(tmp_path, spawn) == outside
+    mark = "server" if spawner == "spawnv" else "given"
+    with activated("111111111111", "eu-west-1", ACCOUNT_CREDS):
+        assert spawned_output(tmp_path, spawn) == f"AKACCOUNT|TOKACCOUNT|eu-west-1|{mark}"
+
+
+@pytest.mark.parametrize("spawner", ["posix_spawn", "posix_spawnp"])
+def test_posix_spawn_hands_the_account_to_its_child_and_keeps_its_options(
+    server_env: dict[str, str], tmp_path: Any, spawner: str
+) -> None:
+    out = tmp_path / "out"
+
+    def spawned() -> str:
+        # file_actions by keyword sends the child's stdout to the file: it must reach posix_spawn.
+        pid = getattr(os, spawner)("/bin/sh", ["sh", "-c", SHOW], server_env,
+                                   file_actions=[(os.POSIX_SPAWN_OPEN, 1, str(out), os.O_WRONLY | os.O_CREAT, 0o644)])
+        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+        return out.read_text()
+
+    assert spawned() == "|||given", "outside calls: the environment the caller gave, as it is"
+    with activated("111111111111", "eu-west-1", ACCOUNT_CREDS):
+        assert spawned() == "AKACCOUNT|TOKACCOUNT|eu-west-1|given"
+
+
+@pytest.mark.parametrize("spawner", ["posix_spawn", "posix_spawnp"])
+def test_posix_spawn_passes_every_argument_through(server_env: dict[str, str], spawner: str) -> None:
+    # Its options are keyword-only: a positional one is the caller's mistake, and must stay a TypeError
+    # (as without xaccount), in calls and outside, never be dropped silently.
+    with pytest.raises(TypeError):
+        getattr(os, spawner)("/bin/sh", ["sh", "-c", "exit 0"], server_env, [])
+    with activated("111111111111", "eu-west-1", ACCOUNT_CREDS), pytest.raises(TypeError):
+        getattr(os, spawner)("/bin/sh", ["sh", "-c", "exit 0"], server_env, [])
