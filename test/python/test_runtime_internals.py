@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import datetime
 import gc
+import logging
 import multiprocessing
 import multiprocessing.pool
 import multiprocessing.process
@@ -25,7 +27,9 @@ from inspect import Parameter
 from typing import Annotated, Any, Callable, Iterator, Optional
 
 import botocore
+import botocore.credentials
 import botocore.exceptions
+import botocore.utils
 import pytest
 from botocore.credentials import Credentials
 
@@ -374,3 +378,73 @@ def test_posix_spawn_passes_every_argument_through(server_env: dict[str, str], s
         getattr(os, spawner)("/bin/sh", ["sh", "-c", "exit 0"], server_env, [])
     with activated("111111111111", "eu-west-1", ACCOUNT_CREDS), pytest.raises(TypeError):
         getattr(os, spawner)("/bin/sh", ["sh", "-c", "exit 0"], server_env, [])
+
+
+# ---- S3 Express sessions: one cache per account ---------------------------------------------------------
+
+
+class FakeS3ExpressClient:
+    """What S3ExpressIdentityCache asks a client for: one CreateSession per (cache, bucket); each
+    answer is a new session key, so which session signs is visible."""
+
+    def __init__(self) -> None:
+        self.sessions = 0
+
+    def create_session(self, Bucket: str) -> dict[str, Any]:  # noqa: N803 (botocore's parameter name)
+        self.sessions += 1
+        expiry = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+        return {"Credentials": {"AccessKeyId": f"SESSION{self.sessions}:{Bucket}", "SecretAccessKey": "s",
+                                "SessionToken": "t", "Expiration": expiry}}
+
+
+def test_s3_express_sessions_are_cached_per_account_never_shared() -> None:
+    client = FakeS3ExpressClient()
+    cache = botocore.utils.S3ExpressIdentityCache(client, botocore.credentials.RefreshableCredentials)
+
+    bucket = "bucket--use1-az4--x-s3"
+
+    def session_key(credentials: Any) -> str:
+        with activated("111111111111", "us-east-1", credentials):
+            key = str(cache.get_credentials(bucket).access_key)
+        assert key.endswith(f":{bucket}"), "a session for the bucket asked for"
+        return key.split(":")[0]
+
+    # Credentials objects that say nothing about their account are each an account of their own.
+    a, b = Credentials("AKA", "SKA"), Credentials("AKB", "SKB")
+    assert (session_key(a), session_key(b), session_key(a)) == ("SESSION1", "SESSION2", "SESSION1")
+    # Those of one account (the runtime tags them: a refreshed object, a process task's copy) share.
+    tagged, same_account = Credentials("AKC", "SKC"), Credentials("AKC", "SKC")
+    tagged.xaccount_key = same_account.xaccount_key = ("role", "333333333333")
+    assert (session_key(tagged), session_key(same_account)) == ("SESSION3", "SESSION3")
+    # The server's own cache is none of them.
+    assert cache.get_credentials(bucket).access_key == f"SESSION4:{bucket}"
+    assert client.sessions == 4
+
+
+# ---- the log filters: installed once per logger, whoever installed them --------------------------------
+
+
+def test_log_filters_are_added_once_next_to_others_and_once_across_copies(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = (*rt._CHATTY_LOGGERS, "botocore.credentials")
+    foreign = logging.Filter("someone.else")  # no __name__: a Filter object, not a function
+    for name in names:
+        monkeypatch.setattr(logging.getLogger(name), "filters", [foreign])
+    rt._install_log_filter()
+    rt._install_log_filter()  # a reload, or a second vendored copy: no second filter
+    for name in rt._CHATTY_LOGGERS:
+        assert logging.getLogger(name).filters == [foreign, rt._quiet_sts_exchange], name
+    assert logging.getLogger("botocore.credentials").filters == [foreign, rt._quiet_expected_refusal]
+
+    def _quiet_sts_exchange(record: logging.LogRecord) -> bool:  # another copy's filter: same name
+        return True
+
+    def _quiet_expected_refusal(record: logging.LogRecord) -> bool:
+        return True
+
+    for name in rt._CHATTY_LOGGERS:
+        monkeypatch.setattr(logging.getLogger(name), "filters", [_quiet_sts_exchange])
+    monkeypatch.setattr(logging.getLogger("botocore.credentials"), "filters", [_quiet_expected_refusal])
+    rt._install_log_filter()
+    for name in rt._CHATTY_LOGGERS:
+        assert logging.getLogger(name).filters == [_quiet_sts_exchange], name
+    assert logging.getLogger("botocore.credentials").filters == [_quiet_expected_refusal]
