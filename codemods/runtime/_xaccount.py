@@ -1109,8 +1109,8 @@ def _activated_once() -> bool:
 
 def _pool_task(pool: Any, fn: Any, active: contextvars.ContextVar[Optional[Activation]]) -> Any:
     """multiprocessing.pool: a thread pool's task keeps its submitter's activation; a process pool's
-    becomes a ProcessTask. Untouched until the first account call, so servers that never use one
-    behave exactly as before."""
+    becomes a ProcessTask. Untouched until the first call that activates an account or a region, so
+    servers that never use one behave exactly as before."""
     activation = active.get()
     if activation is None and not _activated_once():
         return fn
@@ -1336,6 +1336,9 @@ def _activation_for(account_id: object, region: object, sts_region: object = Non
     outer = _ACTIVE.get()
     call_region = check_region(region) if region is not None else (outer.region if outer else None)
     if account_id is None:
+        # From the first activation on, even a region-only one, pools hand each task its submitter's
+        # activation: a worker started during this call would otherwise keep it for later tasks.
+        botocore._xaccount_used = True
         return Activation(
             outer.account_id if outer else None, call_region, outer.credentials if outer else None
         )

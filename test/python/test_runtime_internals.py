@@ -448,3 +448,72 @@ def test_log_filters_are_added_once_next_to_others_and_once_across_copies(monkey
     for name in rt._CHATTY_LOGGERS:
         assert logging.getLogger(name).filters == [_quiet_sts_exchange], name
     assert logging.getLogger("botocore.credentials").filters == [_quiet_expected_refusal]
+
+
+# ---- thread-pool tasks: in the call's account, with all their arguments -------------------------------
+
+
+def task(a: int, *, b: int) -> tuple[int, int, Optional[str]]:
+    return a, b, rt.active_account()
+
+
+def test_a_pool_task_runs_in_its_submitters_account_with_its_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(botocore, "_xaccount_used", True, raising=False)  # set by every activation
+    with ThreadPoolExecutor(1) as pool, ThreadPoolExecutor(1) as started_outside:
+        assert started_outside.submit(task, 0, b=0).result() == (0, 0, None)  # its worker starts now
+        with activated("111111111111", "eu-west-1", None):
+            inside = pool.submit(task, 1, b=2).result()
+            assert started_outside.submit(task, 5, b=6).result() == (5, 6, "111111111111")
+        outside = pool.submit(task, 3, b=4).result()  # the same worker thread, started during the call
+    assert inside == (1, 2, "111111111111")
+    assert outside == (3, 4, None)
+
+
+def test_pool_tasks_outside_calls_are_the_servers_even_after_a_region_only_first_call(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first call of the process names only a region (an ECS tool's `region`): the worker thread the
+    # pool starts then inherits that activation, so every later task must be handed back the server's.
+    monkeypatch.delattr(botocore, "_xaccount_used", raising=False)
+
+    def region() -> Optional[str]:
+        activation = rt._ACTIVE.get()
+        return activation.region if activation is not None else None
+
+    with ThreadPoolExecutor(1) as before:
+        assert before.submit(task, 1, b=2).result() == (1, 2, None)  # no call yet: the pool as it was
+    with ThreadPoolExecutor(1) as pool:
+        with rt.use_account(region="eu-west-1"):
+            thread_pool = multiprocessing.pool.ThreadPool(1)  # its workers, too, start in the call
+            assert pool.submit(region).result() == thread_pool.apply(region) == "eu-west-1"
+        try:
+            assert pool.submit(region).result() is None
+            assert thread_pool.apply(region) is None
+        finally:
+            thread_pool.terminate()
+
+
+# ---- log records of secret-bearing loggers during a call: redacted where they are made ----------------
+
+
+def test_log_records_of_aws_libraries_lose_the_accounts_secrets_during_calls_only() -> None:
+    expiry = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)).isoformat()
+    live = botocore.credentials.RefreshableCredentials.create_from_metadata(
+        {"access_key": "AKLOG", "secret_key": "SKLOG", "token": "TOKLOG", "expiry_time": expiry},
+        refresh_using=lambda: {}, method="test")
+
+    def message(logger: str) -> str:
+        made = logging.getLogger(logger).makeRecord(logger, logging.DEBUG, __file__, 1, "sent %s %s", ("AKLOG", "TOKLOG"),
+                                                    None)
+        return made.getMessage()
+
+    with activated("111111111111", "eu-west-1", live):
+        assert message("botocore.endpoint") == "sent <redacted by xaccount> <redacted by xaccount>"
+        assert message("urllib3.connectionpool") == "sent <redacted by xaccount> <redacted by xaccount>"
+        assert message("myapp") == "sent AKLOG TOKLOG", "only the loggers that can carry a request's secrets"
+    with activated(None, "eu-west-1", None):
+        assert message("botocore.endpoint") == "sent AKLOG TOKLOG"
+    assert message("botocore.endpoint") == "sent AKLOG TOKLOG", "outside calls, records are as made"
+    # Code that calls the factory itself, with keywords, gets them all through.
+    by_keyword = logging.getLogRecordFactory()("n", logging.INFO, "f.py", 1, "m", None, None, func="caller", sinfo="stack")
+    assert (by_keyword.funcName, by_keyword.stack_info) == ("caller", "stack")
