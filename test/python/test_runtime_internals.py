@@ -9,6 +9,7 @@ No emulator, no child process: everything runs inside pytest (mutmut sees only t
 from __future__ import annotations
 
 import contextlib
+import concurrent.futures
 import contextvars
 import datetime
 import gc
@@ -517,3 +518,123 @@ def test_log_records_of_aws_libraries_lose_the_accounts_secrets_during_calls_onl
     # Code that calls the factory itself, with keywords, gets them all through.
     by_keyword = logging.getLogRecordFactory()("n", logging.INFO, "f.py", 1, "m", None, None, func="caller", sinfo="stack")
     assert (by_keyword.funcName, by_keyword.stack_info) == ("caller", "stack")
+
+
+# ---- process pools and Processes: what the hook hands the other process ---------------------------------
+
+
+def region_task(a: int, *, b: int = 0) -> tuple[int, int, Optional[str], Optional[str]]:
+    activation = rt._ACTIVE.get()
+    return (a, b, activation.account_id if activation else None, activation.region if activation else None)
+
+
+def test_multiprocessing_thread_pool_maps_run_in_the_submitters_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(botocore, "_xaccount_used", True, raising=False)
+    with multiprocessing.pool.ThreadPool(2) as pool:  # workers started outside the call
+        with activated("111111111111", "eu-west-1", ACCOUNT_CREDS):
+            activation = rt._ACTIVE.get()
+
+            def same_activation(_: int) -> bool:  # the call's own activation, not a copy made for a process
+                return rt._ACTIVE.get() is activation
+
+            assert list(pool.imap(same_activation, [1, 2, 3], chunksize=1)) == [True] * 3
+            assert list(pool.imap_unordered(same_activation, [1, 2, 3], chunksize=2)) == [True] * 3
+            assert pool.map(same_activation, [1, 2]) == pool.starmap(lambda x, y: same_activation(x), [(1, 2)]) * 2
+            assert pool.apply(region_task, (1,), {"b": 2}) == (1, 2, "111111111111", "eu-west-1")
+        assert list(pool.imap(region_task, [4])) == [(4, 0, None, None)]
+        assert list(pool.imap_unordered(region_task, [5])) == [(5, 0, None, None)]
+
+
+def test_a_process_pool_task_gets_its_arguments_and_its_submitters_account(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(botocore, "_xaccount_used", raising=False)
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        assert pool.submit(region_task, 1, b=2).result() == (1, 2, None, None), "before any call: untouched"
+        monkeypatch.setattr(botocore, "_xaccount_used", True, raising=False)
+        with activated("111111111111", "eu-west-1", ACCOUNT_CREDS):
+            assert pool.submit(region_task, 3, b=4).result() == (3, 4, "111111111111", "eu-west-1")
+        assert pool.submit(region_task, 5, b=6).result() == (5, 6, None, None)
+
+
+class Handover:
+    """A Process's start without the process: what would be pickled for the child is kept here."""
+
+    targets: list[Any] = []
+
+    class Popen:
+        sentinel = None
+        returncode = 0
+
+        def poll(self) -> int:
+            return 0
+
+    @staticmethod
+    def popen(process: Any) -> Any:
+        Handover.targets.append((process._target, process._args, process._kwargs))
+        return Handover.Popen()
+
+
+def handed_over(method: str, **kwargs: Any) -> tuple[Any, Any, Any]:
+    cls = type("Recorded", (multiprocessing.get_context(method).Process,), {"_Popen": staticmethod(Handover.popen)})
+    cls(**kwargs).start()
+    return Handover.targets.pop()
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_a_process_started_in_a_call_carries_the_account_through_its_target(method: str) -> None:
+    assert handed_over(method, target=region_task, args=(1,))[0] is region_task, "outside calls: untouched"
+    with activated("111111111111", "eu-west-1", ACCOUNT_CREDS):
+        target, args, kwargs = handed_over(method, target=region_task, args=(1,), kwargs={"b": 2})
+        assert handed_over(method)[0] is None, "no target: nothing to wrap (BaseProcess.run does nothing)"
+    assert isinstance(target, rt.ProcessTask)
+    assert target(*args, **kwargs) == (1, 2, "111111111111", "eu-west-1")
+
+
+def test_a_forked_process_inherits_the_call_so_its_run_may_be_its_own() -> None:
+    class OwnRun(multiprocessing.get_context("fork").Process):
+        _Popen = staticmethod(Handover.popen)
+
+        def run(self) -> None:
+            return None
+
+    with activated("111111111111", "eu-west-1", ACCOUNT_CREDS):
+        OwnRun().start()
+        assert Handover.targets.pop()[0] is None
+
+
+def test_a_spawned_process_with_its_own_run_is_refused_naming_its_start_method() -> None:
+    class OwnRun(multiprocessing.get_context("spawn").Process):
+        _Popen = staticmethod(Handover.popen)
+
+        def run(self) -> None:
+            return None
+
+    with activated("111111111111", "eu-west-1", ACCOUNT_CREDS), pytest.raises(rt.CrossAccountError) as refused:
+        OwnRun().start()
+    assert refused.value.code == "process-not-covered"
+    assert "OwnRun overrides run() and starts with 'spawn'" in str(refused.value)
+    assert "account 111111111111's credentials" in str(refused.value)
+    assert not Handover.targets
+
+
+def test_thread_pool_maps_pass_their_options_through() -> None:
+    # chunksize only batches work; a wrong one is still the caller's error, as without xaccount.
+    with multiprocessing.pool.ThreadPool(1) as pool, activated("111111111111", "eu-west-1", ACCOUNT_CREDS):
+        with pytest.raises(ValueError):
+            pool.imap(region_task, [1], chunksize=0)
+        with pytest.raises(ValueError):
+            pool.imap_unordered(region_task, [1], chunksize=0)
+
+
+def submit_to(pool: Any) -> Any:
+    return pool.submit(region_task, 7, b=8).result()
+
+
+def test_a_task_in_another_process_hands_its_account_on_to_the_pools_it_uses(monkeypatch: pytest.MonkeyPatch) -> None:
+    # In a pool's worker process no account call ever ran (a spawned interpreter): a task there runs as
+    # its ProcessTask's account, and what it submits to a pool of its own must run there too. Here the
+    # worker's side runs in this process: the ProcessTask is called directly.
+    monkeypatch.delattr(botocore, "_xaccount_used", raising=False)
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        assert submit_to(pool) == (7, 8, None, None)  # its worker started outside any call
+        carried = rt.ProcessTask.of(submit_to, rt.Activation("111111111111", "eu-west-1", ACCOUNT_CREDS))
+        assert carried(pool) == (7, 8, "111111111111", "eu-west-1")
