@@ -22,14 +22,20 @@ import subprocess
 import sys
 import threading
 import typing
+import urllib.parse
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from inspect import Parameter
 from typing import Annotated, Any, Callable, Iterator, Optional
 
 import botocore
+import botocore.awsrequest
 import botocore.credentials
 import botocore.exceptions
+import botocore.hooks
+import botocore.model
+import botocore.session
+import botocore.signers
 import botocore.utils
 import pytest
 from botocore.credentials import Credentials
@@ -638,3 +644,104 @@ def test_a_task_in_another_process_hands_its_account_on_to_the_pools_it_uses(mon
         assert submit_to(pool) == (7, 8, None, None)  # its worker started outside any call
         carried = rt.ProcessTask.of(submit_to, rt.Activation("111111111111", "eu-west-1", ACCOUNT_CREDS))
         assert carried(pool) == (7, 8, "111111111111", "eu-west-1")
+
+
+# ---- signing: every request of every client, made before or during the call -----------------------------
+
+
+class Body:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.data
+
+
+IDENTITY = (b"<GetCallerIdentityResponse><GetCallerIdentityResult><Account>1</Account>"
+            b"</GetCallerIdentityResult></GetCallerIdentityResponse>")
+
+
+def sts_client(**kwargs: Any) -> tuple[Any, list[Any]]:
+    """A botocore STS client with the server's keys whose requests are captured, never sent."""
+    sent: list[Any] = []
+
+    def answer(request: Any, **_: Any) -> Any:
+        sent.append(request)
+        return botocore.awsrequest.AWSResponse(request.url, 200, {}, Body(IDENTITY))
+
+    client = botocore.session.Session().create_client(
+        "sts", region_name="us-east-1", aws_access_key_id="AKSERVER", aws_secret_access_key="SKSERVER", **kwargs)
+    client.meta.events.register("before-send", answer)
+    return client, sent
+
+
+def signed(request: Any) -> tuple[str, str, str]:
+    """(access key id, signing region, host) of a sent request."""
+    credential = request.headers["Authorization"].decode().split("Credential=")[1].split(",")[0].split("/")
+    return credential[0], credential[2], urllib.parse.urlsplit(request.url).hostname or ""
+
+
+def test_a_client_made_before_the_call_signs_with_the_calls_keys_and_region() -> None:
+    client, sent = sts_client()
+    client.get_caller_identity()
+    with activated("111111111111", "eu-west-1", ACCOUNT_CREDS):
+        client.get_caller_identity()
+        assert client._request_signer._region_name == "eu-west-1"
+    client.get_caller_identity()
+    assert [signed(r) for r in sent] == [
+        ("AKSERVER", "us-east-1", "sts.us-east-1.amazonaws.com"),
+        ("AKACCOUNT", "eu-west-1", "sts.eu-west-1.amazonaws.com"),
+        ("AKSERVER", "us-east-1", "sts.us-east-1.amazonaws.com"),
+    ]
+    assert sent[1].headers["X-Amz-Security-Token"] == b"TOKACCOUNT" and "X-Amz-Security-Token" not in sent[2].headers
+
+
+def test_a_call_naming_only_a_region_keeps_the_servers_keys_and_a_fixed_endpoint_keeps_its_host() -> None:
+    client, sent = sts_client(endpoint_url="https://vpce-123.sts.example.internal")
+    with activated(None, "eu-west-1", None):
+        client.get_caller_identity()
+    with activated("111111111111", None, ACCOUNT_CREDS):
+        client.get_caller_identity()
+    assert [signed(r) for r in sent] == [
+        ("AKSERVER", "eu-west-1", "vpce-123.sts.example.internal"),
+        ("AKACCOUNT", "us-east-1", "vpce-123.sts.example.internal"),
+    ]
+
+
+def test_credentials_read_by_hand_during_a_call_are_the_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKSERVER")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "SKSERVER")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    session = botocore.session.Session()
+    assert session.get_credentials().access_key == "AKSERVER"  # read (and cached) before the call
+    with activated("111111111111", "eu-west-1", ACCOUNT_CREDS):
+        by_session = session.get_credentials()
+        by_resolver = session.get_component("credential_provider").load_credentials()
+        assert by_session.get_frozen_credentials().access_key == "AKACCOUNT"
+        assert by_resolver.get_frozen_credentials().access_key == "AKACCOUNT"
+    # The same objects, used outside the call, are the server's again.
+    assert by_session.get_frozen_credentials().access_key == by_resolver.access_key == "AKSERVER"
+    assert session.get_credentials().access_key == "AKSERVER"
+
+
+def test_endpoint_handlers_still_see_the_operation_its_parameters_and_context() -> None:
+    client, sent = sts_client()
+    seen: list[tuple[Any, Any, Any]] = []
+    client.meta.events.register("before-endpoint-resolution.sts",
+                                lambda model, params, context, **_: seen.append((model, params, context)))
+    with activated("111111111111", "eu-west-1", ACCOUNT_CREDS):
+        client.get_caller_identity()
+    (model, params, context), = seen
+    assert model.name == "GetCallerIdentity" and params == {} and isinstance(context, dict)
+
+
+def test_an_aiobotocore_signer_gets_credentials_it_can_await() -> None:
+    aio_signers = pytest.importorskip("aiobotocore.signers")
+    signer = aio_signers.AioRequestSigner(botocore.model.ServiceId("sts"), "us-east-1", "sts", "v4",
+                                          Credentials("AKSERVER", "SKSERVER"), botocore.hooks.HierarchicalEmitter())
+    plain = botocore.signers.RequestSigner(botocore.model.ServiceId("sts"), "us-east-1", "sts", "v4",
+                                           Credentials("AKSERVER", "SKSERVER"), botocore.hooks.HierarchicalEmitter())
+    with activated("111111111111", "eu-west-1", ACCOUNT_CREDS):
+        assert isinstance(signer._credentials, rt.AwaitableCredentials)
+        assert plain._credentials is ACCOUNT_CREDS
+    assert signer._credentials.access_key == plain._credentials.access_key == "AKSERVER"
