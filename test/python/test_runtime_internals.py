@@ -34,6 +34,7 @@ import botocore.credentials
 import botocore.exceptions
 import botocore.hooks
 import botocore.model
+import botocore.regions
 import botocore.session
 import botocore.signers
 import botocore.utils
@@ -745,3 +746,27 @@ def test_an_aiobotocore_signer_gets_credentials_it_can_await() -> None:
         assert isinstance(signer._credentials, rt.AwaitableCredentials)
         assert plain._credentials is ACCOUNT_CREDS
     assert signer._credentials.access_key == plain._credentials.access_key == "AKSERVER"
+
+
+# ---- the hooks are installed once per process, and never on a botocore they do not fit --------------------
+
+
+def test_installing_again_shares_the_one_variable_and_hooks_nothing_twice() -> None:
+    # What a second vendored copy of the runtime (or a reload) does when it is imported.
+    hooked = (subprocess.Popen.__init__, threading.Thread.start, ThreadPoolExecutor.submit, os.system,
+              logging.getLogRecordFactory())
+    assert rt._install_hook() is rt._ACTIVE is botocore._xaccount_active
+    assert (subprocess.Popen.__init__, threading.Thread.start, ThreadPoolExecutor.submit, os.system,
+            logging.getLogRecordFactory()) == hooked
+
+
+@pytest.mark.parametrize("cls,name", [
+    (botocore.signers.RequestSigner, "get_auth_instance"),
+    (botocore.regions.EndpointRulesetResolver, "_get_customized_builtins"),
+])
+def test_a_botocore_without_what_the_hooks_replace_is_refused(monkeypatch: pytest.MonkeyPatch, cls: Any,
+                                                              name: str) -> None:
+    monkeypatch.delattr(botocore, "_xaccount_active")  # as in a process where no copy ran yet
+    monkeypatch.delattr(cls, name)
+    with pytest.raises(ImportError, match=r"^xaccount: botocore \S+ is not supported"):
+        rt._install_hook()
