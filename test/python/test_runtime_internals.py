@@ -9,6 +9,7 @@ No emulator, no child process: everything runs inside pytest (mutmut sees only t
 from __future__ import annotations
 
 import contextlib
+import asyncio
 import concurrent.futures
 import contextvars
 import datetime
@@ -770,3 +771,31 @@ def test_a_botocore_without_what_the_hooks_replace_is_refused(monkeypatch: pytes
     monkeypatch.delattr(cls, name)
     with pytest.raises(ImportError, match=r"^xaccount: botocore \S+ is not supported"):
         rt._install_hook()
+
+
+# ---- aiobotocore sessions: credentials read by hand follow the call --------------------------------------
+
+
+def test_an_aiobotocore_session_reads_the_calls_credentials_during_calls_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    aio_session = pytest.importorskip("aiobotocore.session")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKSERVER")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "SKSERVER")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    rt._hook_aiobotocore_reads(rt._ACTIVE)  # what every account call does
+    hooked = aio_session.AioSession.get_credentials
+    rt._hook_aiobotocore_reads(rt._ACTIVE)
+    assert aio_session.AioSession.get_credentials is hooked and aio_session.AioSession._xaccount_hooked is True
+
+    async def read() -> list[str]:
+        session = aio_session.AioSession()
+        outside = await session.get_credentials()
+        keys = [(await outside.get_frozen_credentials()).access_key]
+        with activated("111111111111", "eu-west-1", ACCOUNT_CREDS):
+            inside = await session.get_credentials()
+            keys.append((await inside.get_frozen_credentials()).access_key)
+            keys.append(str(await inside.get_account_id()))
+        keys.append((await inside.get_frozen_credentials()).access_key)  # kept past the call: the server's
+        return keys
+
+    assert asyncio.run(read()) == ["AKSERVER", "AKACCOUNT", "111111111111", "AKSERVER"]
