@@ -799,3 +799,8 @@ def test_an_aiobotocore_session_reads_the_calls_credentials_during_calls_only(mo
         return keys
 
     assert asyncio.run(read()) == ["AKSERVER", "AKACCOUNT", "111111111111", "AKSERVER"]
+
+
+def test_without_aiobotocore_loaded_an_account_call_hooks_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, "aiobotocore.session", raising=False)  # a server that never imports it
+    assert rt._hook_aiobotocore_reads(rt._ACTIVE) is None
