@@ -804,3 +804,19 @@ def test_an_aiobotocore_session_reads_the_calls_credentials_during_calls_only(mo
 def test_without_aiobotocore_loaded_an_account_call_hooks_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(sys.modules, "aiobotocore.session", raising=False)  # a server that never imports it
     assert rt._hook_aiobotocore_reads(rt._ACTIVE) is None
+
+
+def test_a_name_passed_as_account_id_is_refused_with_its_id_in_the_hint() -> None:
+    with pytest.raises(rt.CrossAccountError) as refused:
+        rt.check_account_id("prod", None, {"prod": "111111111111"})
+    assert "'prod' is the name of account 111111111111: pass account_id 111111111111." in str(refused.value)
+
+
+def test_sts_is_reached_through_the_regional_endpoint_whatever_the_environment_says(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_STS_REGIONAL_ENDPOINTS", "legacy")  # would send eu-west-1 to sts.amazonaws.com
+    monkeypatch.setattr(rt._source, "_session", None)
+    client = rt._source.session().create_client("sts", region_name="eu-west-1", aws_access_key_id="A",
+                                                aws_secret_access_key="S")
+    assert client.meta.endpoint_url == "https://sts.eu-west-1.amazonaws.com"
