@@ -820,3 +820,51 @@ def test_sts_is_reached_through_the_regional_endpoint_whatever_the_environment_s
     client = rt._source.session().create_client("sts", region_name="eu-west-1", aws_access_key_id="A",
                                                 aws_secret_access_key="S")
     assert client.meta.endpoint_url == "https://sts.eu-west-1.amazonaws.com"
+
+
+# ---- assumed-role credentials: tagged with their key, kept when a later refresh fails ------------------
+
+
+class FakeSts:
+    """An STS client that answers AssumeRole with fresh keys, or refuses once told to."""
+
+    def __init__(self) -> None:
+        self.refuse = False
+        self.calls = 0
+
+    def assume_role(self, **_: Any) -> dict[str, Any]:
+        self.calls += 1
+        if self.refuse:
+            raise botocore.exceptions.ClientError({"Error": {"Code": "Throttling", "Message": "slow"}}, "AssumeRole")
+        expiry = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+        return {"Credentials": {"AccessKeyId": f"ASIA{self.calls}", "SecretAccessKey": "s", "SessionToken": "t",
+                                "Expiration": expiry}}
+
+
+class FakeSource:
+    def __init__(self, sts: FakeSts) -> None:
+        self.sts = sts
+
+    def credentials(self) -> Any:
+        return Credentials("AKSERVER", "SKSERVER")
+
+    def sts_client(self, region: str, **_: Any) -> Any:
+        return self.sts
+
+    def default_region(self) -> Optional[str]:
+        return None
+
+
+def test_assumed_credentials_carry_their_key_and_survive_a_failed_refresh() -> None:
+    sts = FakeSts()
+    cache = rt.RoleCredentials(typing.cast(Any, FakeSource(sts)))
+    creds = cache.get("111111111111", "eu-west-1", rt.parse_settings({}))
+    assert creds.get_frozen_credentials().access_key == "ASIA1"
+    assert creds.xaccount_key == ("aws", "111111111111", "McpReadOnlyRole", None, "xaccount-mcp", 3600)
+    # Near expiry, STS refuses the refresh: the call fails, but the working entry stays cached for the
+    # next call to refresh (only a failed *first* AssumeRole is forgotten).
+    creds._expiry_time = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=30)
+    sts.refuse = True
+    with pytest.raises(rt.CrossAccountError):
+        creds.get_frozen_credentials()
+    assert len(cache) == 1 and cache.get("111111111111", "eu-west-1", rt.parse_settings({})) is creds
