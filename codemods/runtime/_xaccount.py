@@ -934,7 +934,8 @@ def neutralise_profile_args(args: Any) -> Any:
         if text.startswith("--profile="):
             continue
         kept.append(arg)
-    return type(args)(kept) if isinstance(args, tuple) else kept
+    # A plain tuple or list, never type(args)(kept): subclasses (a namedtuple) need not take one iterable.
+    return tuple(kept) if isinstance(args, tuple) else kept
 
 
 def _shared_active() -> contextvars.ContextVar[Optional[Activation]]:
@@ -1108,8 +1109,8 @@ def _activated_once() -> bool:
 
 def _pool_task(pool: Any, fn: Any, active: contextvars.ContextVar[Optional[Activation]]) -> Any:
     """multiprocessing.pool: a thread pool's task keeps its submitter's activation; a process pool's
-    becomes a ProcessTask. Untouched until the first account call, so servers that never use one
-    behave exactly as before."""
+    becomes a ProcessTask. Untouched until the first call that activates an account or a region, so
+    servers that never use one behave exactly as before."""
     activation = active.get()
     if activation is None and not _activated_once():
         return fn
@@ -1335,6 +1336,9 @@ def _activation_for(account_id: object, region: object, sts_region: object = Non
     outer = _ACTIVE.get()
     call_region = check_region(region) if region is not None else (outer.region if outer else None)
     if account_id is None:
+        # From the first activation on, even a region-only one, pools hand each task its submitter's
+        # activation: a worker started during this call would otherwise keep it for later tasks.
+        botocore._xaccount_used = True
         return Activation(
             outer.account_id if outer else None, call_region, outer.credentials if outer else None
         )
@@ -1401,10 +1405,15 @@ def _argument_reader(fn: Callable[..., Any], name: str) -> Callable[[tuple[Any, 
     return read
 
 
+# Python 3.10's get_type_hints wraps the hint of a parameter that defaults to None in Optional[...];
+# 3.11 stopped. A module constant, so the tests run the 3.10 path on any Python.
+_IMPLICIT_OPTIONAL = sys.version_info < (3, 11)
+
+
 def _undo_implicit_optional(hint: Any, param: inspect.Parameter) -> Any:
-    """Python 3.10's get_type_hints wraps the hint of a parameter that defaults to None in Optional[...]:
-    `Optional[AccountId]` hides the Annotated metadata (the description FastMCP puts in the schema)."""
-    if sys.version_info >= (3, 11) or param.default is not None or typing.get_origin(hint) is not typing.Union:
+    """Undo 3.10's implicit Optional: `Optional[AccountId]` hides the Annotated metadata (the
+    description FastMCP puts in the schema). An Optional the author wrote stays."""
+    if not _IMPLICIT_OPTIONAL or param.default is not None or typing.get_origin(hint) is not typing.Union:
         return hint
     args = [a for a in typing.get_args(hint) if a is not type(None)]
     return args[0] if len(args) == 1 and typing.get_origin(args[0]) is Annotated else hint
