@@ -838,16 +838,15 @@ def test_python_3_10s_implicit_optional_is_undone_only_where_it_hid_the_annotate
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import inspect
-    import sys
     from typing import Annotated, Optional, Union
 
     annotated = Annotated[str, "metadata"]
     none_default = inspect.Parameter("p", inspect.Parameter.KEYWORD_ONLY, default=None)
     other_default = inspect.Parameter("p", inspect.Parameter.KEYWORD_ONLY, default="x")
     # From 3.11 get_type_hints adds no Optional: a hint is the tool's own, kept as written.
-    monkeypatch.setattr(sys, "version_info", (3, 11, 0, "final", 0))
+    monkeypatch.setattr(rt, "_IMPLICIT_OPTIONAL", False)
     assert rt._undo_implicit_optional(Optional[annotated], none_default) == Optional[annotated]
-    monkeypatch.setattr(sys, "version_info", (3, 10, 14, "final", 0))
+    monkeypatch.setattr(rt, "_IMPLICIT_OPTIONAL", True)
     assert rt._undo_implicit_optional(Optional[annotated], none_default) == annotated
     assert rt._undo_implicit_optional(Optional[annotated], other_default) == Optional[annotated]
     assert rt._undo_implicit_optional(Optional[str], none_default) == Optional[str]
@@ -860,7 +859,6 @@ def test_on_python_3_10_a_tools_signature_keeps_account_ids_description(monkeypa
     """Python 3.10's get_type_hints makes `account_id: AccountId = None` Optional[AccountId], which hides the
     Annotated metadata (the description FastMCP puts in the schema): the resolved signature undoes it."""
     import inspect
-    import sys
     import typing
     from typing import Optional
 
@@ -874,7 +872,7 @@ def test_on_python_3_10_a_tools_signature_keeps_account_ids_description(monkeypa
         return {n: Optional[h] if n in defaults and defaults[n] is None else h for n, h in real(fn, **options).items()}
 
     monkeypatch.setattr(typing, "get_type_hints", as_on_3_10)
-    monkeypatch.setattr(sys, "version_info", (3, 10, 14, "final", 0))
+    monkeypatch.setattr(rt, "_IMPLICIT_OPTIONAL", True)  # what the runtime decides from 3.10's version
     signature = rt._resolved_signature(tool)
     assert signature is not None
     assert signature.parameters["account_id"].annotation == rt.AccountId
