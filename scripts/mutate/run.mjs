@@ -405,7 +405,9 @@ function summarizeMutmut() {
     if (m) statuses[m[1]] = m[2].trim();
   }
   const count = (s) => Object.values(statuses).filter((v) => v === s).length;
-  const detected = count("killed") + count("timeout");
+  // "segfault" is mutmut's name for a mutant's process killed by a signal (SIGKILL once it has used
+  // up its CPU-time limit): caught, like a timeout.
+  const detected = count("killed") + count("timeout") + count("segfault");
   const undetected = count("survived") + count("no tests");
   const sourceFile = path.join(STAGE, "_xaccount.py");
   const source = readFileSync(sourceFile, "utf8").split("\n");
@@ -431,10 +433,11 @@ function summarizeMutmut() {
     tool: "mutmut",
     total: Object.keys(statuses).length,
     killed: count("killed"),
-    timeout: count("timeout"),
+    timeout: count("timeout") + count("segfault"),
     survived: count("survived") - messageText,
     noCoverage: count("no tests"),
     notChecked: count("not checked"),
+    compileError: count("caught by type check"), // mypy --strict refused them: never run, outside the score
     suspicious: count("suspicious"),
     ignored: count("skipped") + messageText,
     score: detected + undetected - messageText ? (100 * detected) / (detected + undetected - messageText) : NaN,
@@ -504,7 +507,7 @@ function summarizeDiff(diff) {
 function print(summary) {
   const s = summary;
   console.log(`\n== ${s.area} (${s.tool}): score ${s.score.toFixed(1)}% — ${s.killed} killed, ${s.timeout} timeout, ${s.survived} survived, ${s.noCoverage} no coverage` +
-    (s.compileError !== undefined ? `, ${s.compileError} compile errors (not run)` : "") +
+    (s.compileError !== undefined ? `, ${s.compileError} ${s.tool === "mutmut" ? "refused by mypy" : "compile errors"} (not run)` : "") +
     (s.ignored ? `, ${s.ignored} ignored (message text)` : "") +
     (s.notChecked ? `, ${s.notChecked} not checked yet (a stopped run)` : "") + ` of ${s.total}`);
   for (const v of s.survivors) console.log(`  ${v.where}  ${v.mutator}  ${v.replacement}`);
