@@ -868,3 +868,19 @@ def test_assumed_credentials_carry_their_key_and_survive_a_failed_refresh() -> N
     with pytest.raises(rt.CrossAccountError):
         creds.get_frozen_credentials()
     assert len(cache) == 1 and cache.get("111111111111", "eu-west-1", rt.parse_settings({})) is creds
+
+
+def test_every_copy_of_the_runtime_shares_one_sts_exchange_flag() -> None:
+    """Two patched servers in one process import a copy of the runtime each. The log filter the first
+    copy installs reads the STS-exchange flag: the second copy must set that same flag, or its
+    AssumeRole (the secret in the response body) would not be kept out of DEBUG logs."""
+    name = "_xaccount_test_shared_flag"
+    assert not hasattr(botocore, name)
+    try:
+        first = rt._shared_var(name, False)
+        assert getattr(botocore, name) is first
+        assert rt._shared_var(name, True) is first  # what a second copy gets: the first one's, default and all
+        assert first.get() is False
+    finally:
+        delattr(botocore, name)
+    assert rt._IN_STS_EXCHANGE is botocore._xaccount_in_sts  # type: ignore[attr-defined]
