@@ -884,3 +884,51 @@ def test_every_copy_of_the_runtime_shares_one_sts_exchange_flag() -> None:
     finally:
         delattr(botocore, name)
     assert rt._IN_STS_EXCHANGE is botocore._xaccount_in_sts  # type: ignore[attr-defined]
+
+
+def test_a_region_typed_by_a_dotted_module_path_is_the_patchs_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `from __future__ import annotations` the codemod's `region: Region` is text, and it can name
+    the runtime by a dotted path (`pkg.sub._xaccount.Region`): it is still the patch's region, which moves
+    a call without account_id to that region (a tool's own `region` would only pick the STS endpoint)."""
+    monkeypatch.setattr(botocore, "_xaccount_used", getattr(botocore, "_xaccount_used", False), raising=False)
+    seen: list[Optional[str]] = []
+
+    def tool(name: str, account_id: rt.AccountId = None, region: pkg.sub._xaccount.Region = None) -> str:  # type: ignore[name-defined]  # noqa: F821 (text: this module has `from __future__ import annotations`)
+        active = rt._ACTIVE.get()
+        seen.append(active.region if active else None)
+        return name
+
+    rt.cross_account(tool)("x", region="eu-west-1")
+    assert seen == ["eu-west-1"]
+
+
+def test_a_tools_signature_has_its_text_annotations_resolved_and_a_methods_has_no_self() -> None:
+    """FastMCP builds the schema from the wrapper's signature: text annotations (`from __future__ import
+    annotations`) resolved to the real types. A method is reached through a bound method, and a
+    pass-through wrapper made with functools.wraps(obj.tool) must not show `self` (or `cls`) as a tool
+    argument, so a method's wrapper keeps no signature of its own."""
+    import functools
+    import inspect
+
+    def tool(name: str, account_id: rt.AccountId = None) -> str:  # text annotations: `from __future__ import annotations`
+        return name
+
+    assert tool.__annotations__["account_id"] == "rt.AccountId"
+    parameters = inspect.signature(rt.cross_account(tool)).parameters
+    assert parameters["account_id"].annotation == rt.AccountId and parameters["name"].annotation is str
+
+    class Tools:
+        @rt.cross_account
+        def tool(self, name: str, account_id: rt.AccountId = None) -> str:
+            return name
+
+        @classmethod
+        @rt.cross_account
+        def listed(cls, name: str, account_id: rt.AccountId = None) -> str:
+            return name
+
+    instance = Tools()
+    for bound in (instance.tool, Tools.listed):
+        passthrough = functools.wraps(bound)(lambda *args, _bound=bound, **kwargs: _bound(*args, **kwargs))
+        assert list(inspect.signature(passthrough).parameters) == ["name", "account_id"], bound
+        assert passthrough("n") == "n"
