@@ -448,7 +448,9 @@ function summarizeMutmut() {
 /**
  * A surviving mutant that only rewrites the text of a message for people (mutmut's string mutations:
  * "XX" around it, lower or upper case) inside the literals scripts/mutate/message_lines.py finds: left
- * out of the score like StrykerJS's ignored message text. mutmut has no hook to skip them before the run.
+ * out of the score like StrykerJS's ignored message text. Lines of message text only are not mutated at
+ * all (do_not_mutate_patterns above); this is for the rest, e.g. a line of an f-string with a placeholder,
+ * whose other mutants (the value shown) stay in the score.
  */
 function isMessageText(diff, firstLine, source, spans) {
   const removed = diff.split("\n").filter((l) => /^-(?!--)/.test(l)).map((l) => l.slice(1));
