@@ -932,3 +932,27 @@ def test_a_tools_signature_has_its_text_annotations_resolved_and_a_methods_has_n
         passthrough = functools.wraps(bound)(lambda *args, _bound=bound, **kwargs: _bound(*args, **kwargs))
         assert list(inspect.signature(passthrough).parameters) == ["name", "account_id"], bound
         assert passthrough("n") == "n"
+
+
+def test_a_full_credential_cache_drops_the_account_used_longest_ago(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache is bounded by XACCOUNT_CACHE_SIZE and drops the least recently *used* account: one a call
+    just used stays, or a busy account would be assumed again while an idle one kept its place."""
+    made: list[str] = []
+
+    def make(self: Any, key: tuple[Any, ...], arn: str, regions: tuple[str, ...], settings: Any) -> object:
+        made.append(key[1])
+        return object()
+
+    monkeypatch.setattr(rt.RoleCredentials, "_make", make)
+    monkeypatch.setattr(rt._SourceIdentity, "default_region", lambda self: "us-east-1")
+    cache = rt.RoleCredentials(rt._SourceIdentity())
+    settings = rt.Settings("McpReadOnlyRole", None, None, "xaccount", 3600, cache_size=2)
+    a, b, c = "111111111111", "222222222222", "333333333333"
+    first_a = cache.get(a, "us-east-1", settings)
+    cache.get(b, "us-east-1", settings)
+    assert cache.get(a, "us-east-1", settings) is first_a  # kept, and now the most recently used
+    cache.get(c, "us-east-1", settings)  # full: b goes, the one used longest ago
+    assert cache.get(a, "us-east-1", settings) is first_a
+    assert made == [a, b, c] and len(cache) == 2
+    cache.get(b, "us-east-1", settings)
+    assert made == [a, b, c, b]
