@@ -1,6 +1,7 @@
 """pytest plugin for `npm run mutate -- runtime` (loaded by mutmut in .mutmut/, see scripts/mutate/run.mjs).
 
-Three things mutmut 3 does not do for this suite, each of which made a run slow or wrong:
+What mutmut 3 does not do for this suite, each of which made a run slow or wrong (and, numbered 0
+below, child processes during its stats run):
 
 1. Import-time code. mutmut records which tests call each function while the clean suite runs, and
    then runs a mutant with those tests only. The runtime installs its hooks when it is imported
