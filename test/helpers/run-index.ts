@@ -58,12 +58,9 @@ export function buildFakeServer(versions: string[]): string {
  * A server no profile file knows, laid out like the AWS Labs template (awslabs/<name>_mcp_server/server.py,
  * FastMCP, boto3 calls in the tool, like the DynamoDB or CloudWatch servers), so `run` must build its
  * profile from the installed dist-info. With `aws: false` it makes no AWS call (like the documentation
- * server): `run` must refuse it rather than start it unpatched.
- */
-/**
- * A tiny FastMCP server no profile file knows. `aws`: its tool calls boto3; `declaresBoto3` (default:
- * as `aws`): its wheel depends on boto3 (false: code that imports boto3 in a release that does not
- * install it, so its virtualenv lacks botocore).
+ * server): `run` must refuse it rather than start it unpatched. `declaresBoto3` (default: as `aws`): its
+ * wheel depends on boto3; false is code that imports boto3 in a release that does not install it, so its
+ * virtualenv lacks botocore and `run` must refuse it with runtime-deps-missing.
  */
 export function buildGenericServer(name: string, versions: string[], opts: { aws: boolean; declaresBoto3?: boolean }): string {
   const out = mkdtempSync(path.join(os.tmpdir(), `xaccount-run-${name}-`));
