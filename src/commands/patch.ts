@@ -94,6 +94,8 @@ export function refuseNoAwsCalls(profile: ServerProfile, located: LocatedServer)
 
 /** What the vendored runtime imports beyond the standard library (see codemods/runtime/_xaccount.py). */
 const RUNTIME_IMPORTS = "import botocore.credentials, botocore.signers; from pydantic import Field, WithJsonSchema";
+/** The distributions that provide them, as pip takes them (WithJsonSchema came in pydantic 2.5). */
+export const RUNTIME_REQUIREMENTS = ["botocore", "pydantic>=2.5"] as const;
 
 /**
  * The runtime imports botocore and pydantic (2.5 or later, for WithJsonSchema). A server that calls AWS
@@ -110,7 +112,7 @@ export function refuseMissingRuntimeDeps(located: LocatedServer): void {
   throw usageError(
     "runtime-deps-missing",
     `the server's Python ${python} cannot import what the xaccount runtime needs (${why}): patched, the server would no longer start; nothing was written`,
-    `install them into that virtualenv: ${shellQuote(python)} -m pip install botocore 'pydantic>=2.5', then patch again`,
+    `install them into that virtualenv: ${shellQuote(python)} -m pip install ${RUNTIME_REQUIREMENTS.map(shellQuote).join(" ")}, then patch again`,
   );
 }
 

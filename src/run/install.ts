@@ -125,7 +125,7 @@ export async function installRelease(req: InstallRequest): Promise<InstallRecord
  * message says why and what to do instead.
  */
 async function refuseUnpatchable(profile: ServerProfile, located: import("../codemod/index.js").LocatedServer, requirement: string): Promise<void> {
-  const { refuseNoAwsCalls, refuseMissingRuntimeDeps } = await import("../commands/patch.js");
+  const { refuseNoAwsCalls, refuseMissingRuntimeDeps, RUNTIME_REQUIREMENTS } = await import("../commands/patch.js");
   try {
     refuseNoAwsCalls(profile, located);
     refuseMissingRuntimeDeps(located);
@@ -133,7 +133,7 @@ async function refuseUnpatchable(profile: ServerProfile, located: import("../cod
     if (!(err instanceof XaError)) throw err;
     const hint =
       err.code === "runtime-deps-missing"
-        ? `the release does not install botocore and pydantic>=2.5, which xaccount's runtime needs; pin a release that does, or install the server yourself with them and use xaccount patch`
+        ? `the release does not install ${RUNTIME_REQUIREMENTS.join(" and ")}, which xaccount's runtime needs; pin a release that does, or install the server yourself with them and use xaccount patch`
         : `start it without xaccount (uvx ${requirement.replace("==", "@")}): it behaves the same for every account`;
     throw new XaError(
       err.code,
