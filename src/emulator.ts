@@ -89,6 +89,27 @@ export interface MotoOptions {
   permissive?: string;
 }
 
+/**
+ * `python -m moto.server`, except that the server dies with the process that started it. `stop()` is
+ * not called when that process is killed (a test file stopped at its first failure by a mutation run,
+ * a demo interrupted with kill -9), and an orphaned moto server never exits: it holds 200 MB and its
+ * port until the machine restarts. Linux's PR_SET_PDEATHSIG (prctl option 1) sends SIGTERM when the parent
+ * dies; the parent id check covers a parent that died before prctl ran. Elsewhere (no prctl) it is plain
+ * `-m moto.server`.
+ */
+const MOTO_LAUNCHER = `
+import os, runpy, signal, sys
+try:
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+except (OSError, AttributeError):
+    pass
+if str(os.getppid()) != os.environ.pop("XACCOUNT_MOTO_PARENT", str(os.getppid())):
+    sys.exit(0)
+sys.argv[0] = "moto.server"
+runpy.run_module("moto.server", run_name="__main__", alter_sys=True)
+`;
+
 /** `python` must have `moto[server]` installed. */
 export async function startMoto(python: string, options: MotoOptions = {}): Promise<Moto> {
   const port = await freePort();
@@ -98,12 +119,13 @@ export async function startMoto(python: string, options: MotoOptions = {}): Prom
   // a caller blocked in spawnSync (a CLI run next to the emulator) would let it fill and freeze moto.
   const logFile = path.join(tmpdir(), `xaccount-moto-${process.pid}-${port}.log`);
   const logFd = openSync(logFile, "w");
-  const child: ChildProcess = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], {
+  const child: ChildProcess = spawn(python, ["-c", MOTO_LAUNCHER, "-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", logFd],
     // Recording on (tests count requests at the emulator), into a file of this server's own rather
     // than ./moto_recording, which every server would share and leave behind.
     env: {
       ...process.env,
+      XACCOUNT_MOTO_PARENT: String(process.pid),
       MOTO_ENABLE_RECORDING: "True",
       MOTO_RECORDER_FILEPATH: recording,
       INITIAL_NO_AUTH_ACTION_COUNT: options.permissive === undefined ? "0" : "inf",

@@ -15,6 +15,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, watch, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { NOT_DRAWN } from "./sample-checker.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const REPORTS = path.join(ROOT, "reports", "mutation");
@@ -46,10 +47,14 @@ const JS_AREAS = {
       "dist/test/stackset-units.test.js",
       "dist/test/smoke-units.test.js",
       "dist/test/input-limits.test.js",
+      "dist/test/create-role-docs.test.js",
+      "dist/test/create-role-startup.test.js",
+      "dist/test/create-role-denied.test.js",
       "dist/test/accounts-pages.test.js",
+      "dist/test/create-role-cfn.test.js",
       "dist/test/accounts.test.js",
-      "dist/test/create-role*.test.js",
       "dist/test/stackset.test.js",
+      "dist/test/create-role.test.js",
       "dist/test/smoke-test.test.js",
     ],
   },
@@ -67,16 +72,23 @@ function usage(message) {
 }
 
 function parseArgs(argv) {
-  const options = { areas: [], full: false, report: false, survivors: false, sample: 0, concurrency: 1, mutate: [] };
+  const options = { areas: [], full: false, report: false, survivors: false, sample: 0, sampleFraction: 0, concurrency: 1, mutate: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--full") options.full = true;
     else if (arg === "--survivors") options.survivors = true;
     else if (arg === "--sample") {
-      // The runtime only: check N of the mutants not checked yet, drawn at random (the same N draws the
-      // same ones), to estimate the score of the rest when a whole run does not fit in the time at hand.
-      options.sample = Number(argv[++i]);
-      if (!Number.isInteger(options.sample) || options.sample < 1) usage("--sample takes a whole number >= 1");
+      // To estimate a score when a whole run does not fit in the time at hand. The runtime: --sample N
+      // checks N of the mutants not checked yet, drawn at random (the same N draws the same ones).
+      // A StrykerJS area: --sample P% runs a fixed random P% of its mutants (sample-checker.mjs).
+      const value = argv[++i] ?? "";
+      if (value.endsWith("%")) {
+        options.sampleFraction = Number(value.slice(0, -1)) / 100;
+        if (!(options.sampleFraction > 0 && options.sampleFraction <= 1)) usage("--sample P% takes a percentage above 0 and at most 100");
+      } else {
+        options.sample = Number(value);
+        if (!Number.isInteger(options.sample) || options.sample < 1) usage("--sample takes a whole number >= 1 (the runtime) or a percentage such as 20% (a StrykerJS area)");
+      }
     }
     else if (arg === "--report") options.report = true;
     else if (arg === "--concurrency") {
@@ -94,11 +106,19 @@ function parseArgs(argv) {
   if (options.mutate.length && (options.areas.length !== 1 || options.areas[0] === "runtime")) {
     usage("--mutate narrows one StrykerJS area: name that area (codemod, aws or smoke)");
   }
+  if (options.sample && options.areas.some((a) => a !== "runtime")) usage("--sample N (a count) is for the runtime; a StrykerJS area takes a percentage, e.g. --sample 20%");
+  if (options.sampleFraction && options.areas.includes("runtime")) usage("--sample P% is for the StrykerJS areas; the runtime takes a count, e.g. --sample 150");
   return options;
+}
+
+/** A sample's results are kept apart from the whole area's: its not-drawn mutants are not verdicts. */
+function reportName(area, options) {
+  return options.sampleFraction ? `${area}.sample-${Math.round(options.sampleFraction * 1000) / 10}` : area;
 }
 
 function strykerOptions(area, options) {
   const { mutate, tests } = JS_AREAS[area];
+  const name = reportName(area, options);
   return {
     mutate: options.mutate.length ? options.mutate : mutate,
     testRunner: "tap-ordered",
@@ -111,7 +131,8 @@ function strykerOptions(area, options) {
     // Stryker instruments src/*.ts in its sandbox; tsc compiles the instrumented tree into its dist/.
     buildCommand: "tsc -p .", // found in the project's node_modules/.bin (the sandbox is inside the project)
     // Mutants that do not type-check are never run (reported as CompileError, outside the score).
-    checkers: ["typescript"],
+    // A sample draws first, so only the drawn mutants are type-checked.
+    checkers: options.sampleFraction ? ["sample", "typescript"] : ["typescript"],
     tsconfigFile: "tsconfig.json",
     typescriptChecker: { prioritizePerformanceOverAccuracy: true },
     // Per test file: a mutant runs only the test files that reached it (the CLI children included).
@@ -121,6 +142,7 @@ function strykerOptions(area, options) {
       "@stryker-mutator/*",
       path.join(ROOT, "scripts", "mutate", "ignore-message-text.mjs"),
       path.join(ROOT, "scripts", "mutate", "ordered-tap-runner.mjs"),
+      path.join(ROOT, "scripts", "mutate", "sample-checker.mjs"),
     ],
     concurrency: options.concurrency,
     // The emulator and the servers start slowly on a loaded machine: a generous margin before a
@@ -131,10 +153,10 @@ function strykerOptions(area, options) {
     ignorePatterns: ["dist", ".venv", ".cache", "reports", ".mutmut", ".git", "*.log"],
     incremental: true,
     force: options.full,
-    incrementalFile: path.join("reports", "mutation", `${area}.incremental.json`),
+    incrementalFile: path.join("reports", "mutation", `${name}.incremental.json`),
     reporters: ["progress-append-only", "html", "json"],
-    htmlReporter: { fileName: path.join("reports", "mutation", `${area}.html`) },
-    jsonReporter: { fileName: path.join("reports", "mutation", `${area}.json`) },
+    htmlReporter: { fileName: path.join("reports", "mutation", `${name}.html`) },
+    jsonReporter: { fileName: path.join("reports", "mutation", `${name}.json`) },
     tempDirName: ".stryker-tmp",
     cleanTempDir: true,
     fileLogLevel: "off",
@@ -143,13 +165,18 @@ function strykerOptions(area, options) {
   };
 }
 
-/** Counted as detected: killed or timed out. Left out of the score: ignored, compile and runtime errors. */
-function score(results) {
+/**
+ * Counted as detected: killed or timed out. Left out of the score: ignored, compile and runtime errors,
+ * and in a sample the mutants not drawn (not counted at all).
+ */
+function score(all) {
+  const results = all.filter((r) => !(r.status === "CompileError" && r.statusReason === NOT_DRAWN));
   const count = (s) => results.filter((r) => r.status === s).length;
   const detected = count("Killed") + count("Timeout");
   const undetected = count("Survived") + count("NoCoverage");
   return {
     total: results.length,
+    notDrawn: all.length - results.length,
     killed: count("Killed"),
     timeout: count("Timeout"),
     survived: count("Survived"),
@@ -163,6 +190,7 @@ function score(results) {
 
 async function runStryker(area, options) {
   process.env.XACCOUNT_TEST_PYTHON = PYTHON; // the sandbox has no .venv link; the tests find the venv through this
+  process.env.XACCOUNT_MUTATE_SAMPLE = String(options.sampleFraction || 1); // read by sample-checker.mjs
   const { Stryker } = await import("@stryker-mutator/core");
   // Stryker makes its sandbox with mkdtemp (mode 0700). patch-cli's permission tests run the CLI as
   // nobody (root ignores file modes), who must be able to reach the sandbox's dist/ to run it.
@@ -185,12 +213,12 @@ async function runStryker(area, options) {
   } finally {
     watcher.close();
   }
-  return summarizeStryker(area);
+  return summarizeStryker(area, options);
 }
 
 /** The last run's results, from its JSON report (mutation-testing-report-schema). */
-function summarizeStryker(area) {
-  const file = path.join(REPORTS, `${area}.json`);
+function summarizeStryker(area, options) {
+  const file = path.join(REPORTS, `${reportName(area, options)}.json`);
   if (!existsSync(file)) return undefined;
   const report = JSON.parse(readFileSync(file, "utf8"));
   const results = [];
@@ -205,7 +233,8 @@ function summarizeStryker(area) {
       mutator: r.status === "NoCoverage" ? `${r.mutatorName} (no coverage)` : r.mutatorName,
       replacement: (r.replacement ?? "").replace(/\s+/g, " ").slice(0, 100),
     }));
-  return { area, tool: "StrykerJS", ...score(results), survivors };
+  const label = options.sampleFraction ? `${area} (sample ${Math.round(options.sampleFraction * 1000) / 10}%)` : area;
+  return { area: label, tool: "StrykerJS", ...score(results), survivors };
 }
 
 /**
@@ -511,7 +540,8 @@ function print(summary) {
   console.log(`\n== ${s.area} (${s.tool}): score ${s.score.toFixed(1)}% — ${s.killed} killed, ${s.timeout} timeout, ${s.survived} survived, ${s.noCoverage} no coverage` +
     (s.compileError !== undefined ? `, ${s.compileError} ${s.tool === "mutmut" ? "refused by mypy" : "compile errors"} (not run)` : "") +
     (s.ignored ? `, ${s.ignored} ignored (message text)` : "") +
-    (s.notChecked ? `, ${s.notChecked} not checked yet (a stopped run)` : "") + ` of ${s.total}`);
+    (s.notChecked ? `, ${s.notChecked} not checked yet (a stopped run)` : "") + ` of ${s.total}` +
+    (s.notDrawn ? ` drawn (${s.notDrawn} not drawn)` : ""));
   for (const v of s.survivors) console.log(`  ${v.where}  ${v.mutator}  ${v.replacement}`);
 }
 
@@ -521,7 +551,7 @@ const summaries = [];
 for (const area of options.areas) {
   const started = Date.now();
   const summary = options.report
-    ? area === "runtime" ? summarizeMutmut() : summarizeStryker(area)
+    ? area === "runtime" ? summarizeMutmut() : summarizeStryker(area, options)
     : area === "runtime" ? runMutmut(options) : await runStryker(area, options);
   if (!summary) {
     console.log(`\n== ${area}: no results yet (run: npm run mutate -- ${area})`);
