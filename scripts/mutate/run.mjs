@@ -133,7 +133,7 @@ function strykerOptions(area, options) {
     // Mutants that do not type-check are never run (reported as CompileError, outside the score).
     // A sample draws first, so only the drawn mutants are type-checked.
     checkers: options.sampleFraction ? ["sample", "typescript"] : ["typescript"],
-    tsconfigFile: "tsconfig.json",
+    tsconfigFile: path.join("scripts", "mutate", "tsconfig.check.json"),
     typescriptChecker: { prioritizePerformanceOverAccuracy: true },
     // Per test file: a mutant runs only the test files that reached it (the CLI children included).
     coverageAnalysis: "perTest",

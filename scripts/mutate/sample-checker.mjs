@@ -1,3 +1,4 @@
+/* global process */
 /**
  * A StrykerJS "checker" that draws a random sample of an area's mutants (`npm run mutate -- <area>
  * --sample P%`): a whole first run of the codemod or aws area takes hours on a 2-core machine, a sample
