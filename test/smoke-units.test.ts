@@ -6,7 +6,7 @@ import { buildPlan, parseAccounts, parseRegions, parseServerSpec, roleSettings, 
 import { choosePython } from "../src/smoke/python.js";
 import { callIac, excusedTools, findClusterArns, parseBody, serverEnv } from "../src/smoke/server.js";
 import type { McpSession } from "../src/smoke/mcp.js";
-import { assumeRoleFix, checkAssumeRole, permissionFix, skipped, sourceCredentialsFix, timed, type CheckResult } from "../src/smoke/checks.js";
+import { assumeRoleFix, checkAssumeRole, checkListClusters, permissionFix, skipped, sourceCredentialsFix, timed, type CheckResult } from "../src/smoke/checks.js";
 import { countChecks, formatCheck, formatSummary, progressHooks, toJson } from "../src/smoke/report.js";
 import type { SmokeReport } from "../src/smoke/run.js";
 import { failure, type XaError } from "../src/errors.js";
@@ -298,13 +298,14 @@ test("progress: off a terminal no spinner and no control codes; on one a spinner
   const tty: string[] = [];
   const on = progressHooks(io(true, []), false, (s) => tty.push(s));
   on.start("checking n");
-  await new Promise((r) => setTimeout(r, 250));
+  await new Promise((r) => setTimeout(r, 350));
   const CLEAR = "\r\x1b[2K";
   const draws = tty.filter((s) => s !== CLEAR);
   assert.ok(draws.length >= 2, "the spinner redraws");
   for (const s of draws) {
     assert.ok(s.startsWith(CLEAR), JSON.stringify(s));
     assert.match(s.slice(CLEAR.length), /^[|/\\-] checking n \d+\.\d s$/, JSON.stringify(s));
+    assert.ok(Number(/([0-9.]+) s$/.exec(s)![1]) < 60, `elapsed seconds: ${JSON.stringify(s)}`);
   }
   on.done(result);
   assert.equal(tty.at(-1), CLEAR, "the spinner line is cleared before the result");
@@ -365,4 +366,77 @@ test("the server's Python: the engine's venv python, a Windows venv, and no gues
   const win = "/srv/venv/Lib/site-packages/awslabs/ecs_mcp_server";
   assert.equal(choosePython({ explicit: undefined, packageDir: win, startDir: "/x" }, have("/srv/venv/Scripts/python.exe")).python, "/srv/venv/Scripts/python.exe");
   assert.equal(choosePython({ explicit: undefined, packageDir: "/a/b/c/d/pkg", startDir: "/x" }, have("/a/b/bin/python")).python, "python3");
+});
+
+// ---- checks.ts against a fake AWS endpoint (in-process): the answer's account is checked ------------
+
+/** Runs fn with the SDK pointed at an in-process HTTP server answering STS AssumeRole and ECS ListClusters. */
+async function withFakeAws(answers: { sessionArn: string; clusterArns: string[] }, fn: () => Promise<void>): Promise<void> {
+  const http = await import("node:http");
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    req.on("end", () => {
+      if (String(req.headers["x-amz-target"] ?? "").endsWith(".ListClusters")) {
+        res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify({ clusterArns: answers.clusterArns }));
+        return;
+      }
+      assert.match(body, /Action=AssumeRole/);
+      const user = answers.sessionArn ? `<AssumedRoleUser><Arn>${answers.sessionArn}</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>` : "";
+      res.writeHead(200, { "content-type": "text/xml" }).end(
+        `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIAFAKE</AccessKeyId>` +
+          `<SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>${user}</AssumeRoleResult></AssumeRoleResponse>`,
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const keys = ["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION"] as const;
+  const saved = keys.map((k) => process.env[k]);
+  Object.assign(process.env, { AWS_ENDPOINT_URL: `http://127.0.0.1:${(server.address() as { port: number }).port}`, AWS_ACCESS_KEY_ID: "AKIAFAKE", AWS_SECRET_ACCESS_KEY: "x", AWS_REGION: "us-east-1" });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+  try {
+    await fn();
+  } finally {
+    keys.forEach((k, i) => (saved[i] === undefined ? delete process.env[k] : (process.env[k] = saved[i])));
+    server.close();
+  }
+}
+
+test("AssumeRole: a session STS reports in another account is a FAIL with no credentials passed on", async () => {
+  const role = { roleName: "R", externalId: undefined, sessionName: "s1", durationSeconds: 3600 };
+  await withFakeAws({ sessionArn: "arn:aws:sts::222222222222:assumed-role/R/s1", clusterArns: [] }, async () => {
+    const r = await checkAssumeRole("111111111111", role, "us-east-1", undefined);
+    assert.deepEqual([r.result.ok, r.result.skipped, r.value], [false, undefined, undefined]);
+  });
+  await withFakeAws({ sessionArn: "arn:aws:sts::111111111111:assumed-role/R/s1", clusterArns: [] }, async () => {
+    const r = await checkAssumeRole("111111111111", role, "us-east-1", undefined);
+    assert.deepEqual([r.result.ok, r.value?.accountId], [true, "111111111111"]);
+  });
+  // No session ARN in the answer (some emulators): nothing to compare, the check passes.
+  await withFakeAws({ sessionArn: "", clusterArns: [] }, async () => {
+    const r = await checkAssumeRole("111111111111", role, "us-east-1", undefined);
+    assert.equal(r.result.ok, true);
+  });
+});
+
+test("ListClusters: a cluster of another account in the answer is a FAIL (the credentials are not this account's)", async () => {
+  const assumed = {
+    accountId: "111111111111",
+    roleArn: "arn:aws:iam::111111111111:role/R",
+    sessionArn: "arn:aws:sts::111111111111:assumed-role/R/s1",
+    region: "us-east-1",
+    expiration: undefined,
+    clientConfig: { region: "us-east-1", credentials: { accessKeyId: "ASIAFAKE", secretAccessKey: "s", sessionToken: "t" } },
+  };
+  const own = "arn:aws:ecs:us-east-1:111111111111:cluster/one";
+  const other = "arn:aws:ecs:us-east-1:222222222222:cluster/two";
+  await withFakeAws({ sessionArn: "", clusterArns: [own, other] }, async () => {
+    const r = await checkListClusters("111111111111", "us-east-1", assumed);
+    assert.deepEqual([r.result.ok, r.value], [false, undefined]);
+  });
+  await withFakeAws({ sessionArn: "", clusterArns: [own] }, async () => {
+    const r = await checkListClusters("111111111111", "us-east-1", assumed);
+    assert.deepEqual([r.result.ok, r.value], [true, [own]]);
+  });
 });
