@@ -166,10 +166,19 @@ test("IaC: each account troubleshoots a stack only it has, in its own region and
   const stack = (name: string) => ({ name, id: name, status: "CREATE_COMPLETE" });
   const results = await run(
     "iac",
-    { log, tools: [{ name: "troubleshoot_cloudformation_deployment", inputSchema: schema("stack_name", "account_id", "region") }], answers: { "*": text({ status: "success" }) } },
+    {
+      log,
+      tools: [
+        { name: "troubleshoot_cloudformation_deployment", inputSchema: schema("stack_name", "account_id", "region") },
+        // The fixture's patch skips this tool on purpose (a remote proxy): it may lack account_id.
+        { name: "read_iac_documentation_page", inputSchema: schema("url") },
+      ],
+      answers: { "*": text({ status: "success" }) },
+    },
     [facts(A, { stacks: [stack("shared"), stack("only-a")] }), facts(B, { stacks: [stack("shared")] })],
   );
-  assert.deepEqual(results.slice(3).map((r) => [r.name, status(r)]), [
+  assert.deepEqual(results.slice(2).map((r) => [r.name, status(r)]), [
+    ["every tool's input schema has account_id", "PASS"],
     [callName("iac", A), "PASS"],
     [callName("iac", B), "PASS"],
   ]);
