@@ -28,13 +28,20 @@ const cfg = JSON.parse(process.env.FAKE_MCP);
 if (cfg.env) appendFileSync(cfg.env, JSON.stringify(process.env));
 if (cfg.stderr) process.stderr.write(cfg.stderr);
 if (cfg.exit !== undefined) process.exit(cfg.exit);
+const never = () => new Promise(() => undefined);
+if (cfg.hang === "init") {
+  process.stdin.resume();
+  await never();
+}
 const server = new Server({ name: "fake", version: "1" }, { capabilities: { tools: {} } });
 server.setRequestHandler(ListToolsRequestSchema, async (req) => {
+  if (cfg.hang === "list") return never();
   const pages = cfg.pages ?? [cfg.tools];
   const i = req.params?.cursor ? Number(req.params.cursor) : 0;
   return { tools: pages[i], ...(i + 1 < pages.length ? { nextCursor: String(i + 1) } : {}) };
 });
 server.setRequestHandler(CallToolRequestSchema, async (req) => {
+  if (cfg.hang === "call") return never();
   const args = req.params.arguments ?? {};
   if (cfg.log) appendFileSync(cfg.log, JSON.stringify({ name: req.params.name, args }) + "\\n");
   return cfg.answers[String(args.account_id)] ?? cfg.answers["*"];
@@ -49,6 +56,8 @@ const A = "111111111111";
 const B = "222222222222";
 const C = "333333333333";
 const D = "444444444444";
+const E = "555555555555";
+const F = "666666666666";
 const arn = (account: string, name: string) => `arn:aws:ecs:us-east-1:${account}:cluster/${name}`;
 const text = (body: unknown) => ({ content: [{ type: "text", text: JSON.stringify(body) }] });
 const role = { roleName: "McpReadOnlyRole", externalId: undefined, sessionName: "s", durationSeconds: 900 };
@@ -94,7 +103,7 @@ test("ECS: each account's call passes only when the tool lists that account's cl
       },
     },
     [
-      facts(A, { clusters: [arn(A, "a"), arn(A, "b")] }),
+      facts(A, { clusters: [arn(A, "b"), arn(A, "a"), arn(A, "b")] }),
       facts(B),
       facts(C, { clusters: [] }),
       facts(D, { clusters: [arn(D, "a"), arn(D, "b")] }),
@@ -126,11 +135,13 @@ test("ECS: an account whose clusters check 3 could not list passes on its own AR
         [B]: { ...text({ clusterArns: [arn(B, "x")] }), isError: true },
         [C]: text({ status: "error", error: "xaccount error[account-not-allowed]: 333333333333 is not allowed", clusterArns: [arn(C, "x")] }),
         [D]: { content: [{ type: "text", text: "not json" }], structuredContent: { clusterArns: [arn(D, "x")] } },
+        [E]: { content: [], isError: true, structuredContent: { clusterArns: [arn(E, "x")] } },
+        [F]: { content: [{ type: "text", text: "null" }] },
       },
     },
-    [facts(A), facts(B), facts(C), facts(D)],
+    [facts(A), facts(B), facts(C), facts(D), facts(E), facts(F)],
   );
-  assert.deepEqual(results.slice(3).map(status), ["PASS", "FAIL", "FAIL", "PASS"]);
+  assert.deepEqual(results.slice(3).map(status), ["PASS", "FAIL", "FAIL", "PASS", "FAIL", "SKIP"]);
   const denied = results[5]!;
   assert.match(denied.fix ?? "", /account-not-allowed/, "the fix names the TROUBLESHOOTING section of the runtime's code");
 });
@@ -296,4 +307,18 @@ test("startMcpServer: a server that exits before answering is an error", async (
 test("lastLines keeps the last n lines without the trailing newline", () => {
   assert.equal(lastLines("a\nb\nc\n\n", 2), "b\nc");
   assert.equal(lastLines("  a\nb", 5), "  a\nb");
+});
+
+test("startMcpServer: --timeout bounds the start, the tool listing and each call", { timeout: 15_000 }, async () => {
+  // Without the timeout the SDK's default (60 s) would let this test time out instead.
+  const quick = (cfg: object, timeoutMs: number) => ({ ...launch(cfg), timeoutMs });
+  await assert.rejects(startMcpServer(quick({ hang: "init" }, 800)));
+  await assert.rejects(startMcpServer(quick({ hang: "list" }, 800)));
+  // Long enough for the fake server to start on a loaded machine; its call never answers.
+  const session = await startMcpServer(quick({ hang: "call", tools: [] }, 2000));
+  try {
+    await assert.rejects(session.call("t", {}));
+  } finally {
+    await session.close();
+  }
 });
