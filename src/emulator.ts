@@ -101,7 +101,7 @@ const MOTO_LAUNCHER = `
 import os, runpy, signal, sys
 try:
     import ctypes
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)
 except (OSError, AttributeError):
     pass
 if str(os.getppid()) != os.environ.pop("XACCOUNT_MOTO_PARENT", str(os.getppid())):

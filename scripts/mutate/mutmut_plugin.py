@@ -28,6 +28,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -117,8 +118,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     _import_time.update(state()._stats)
     state()._stats.clear()
     _runtime_tests.update(item.nodeid for item in session.items)
-    import threading
-
     sys.setprofile(_profile)
     threading.setprofile(_profile)
 
@@ -126,8 +125,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if _mode() != "stats" or not _import_time:
         return
-    import threading
-
     sys.setprofile(None)
     threading.setprofile(None)
     from mutmut.state import state

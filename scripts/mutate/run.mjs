@@ -113,7 +113,11 @@ function parseArgs(argv) {
 
 /** A sample's results are kept apart from the whole area's: its not-drawn mutants are not verdicts. */
 function reportName(area, options) {
-  return options.sampleFraction ? `${area}.sample-${Math.round(options.sampleFraction * 1000) / 10}` : area;
+  return options.sampleFraction ? `${area}.sample-${samplePercent(options)}` : area;
+}
+
+function samplePercent(options) {
+  return Math.round(options.sampleFraction * 1000) / 10;
 }
 
 function strykerOptions(area, options) {
@@ -233,7 +237,7 @@ function summarizeStryker(area, options) {
       mutator: r.status === "NoCoverage" ? `${r.mutatorName} (no coverage)` : r.mutatorName,
       replacement: (r.replacement ?? "").replace(/\s+/g, " ").slice(0, 100),
     }));
-  const label = options.sampleFraction ? `${area} (sample ${Math.round(options.sampleFraction * 1000) / 10}%)` : area;
+  const label = options.sampleFraction ? `${area} (sample ${samplePercent(options)}%)` : area;
   return { area: label, tool: "StrykerJS", ...score(results), survivors };
 }
 
@@ -325,13 +329,14 @@ function stageCli(tree) {
 
 /** do_not_mutate_patterns for the lines that hold only message text: each line, whole and exact. */
 function messageLinePatterns(file) {
-  return pureMessageLines(file)
+  return messageLines(file, "--pure-lines")
     .map((line) => `  ${JSON.stringify(`^${line.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`)},`)
     .join("\n");
 }
 
-function pureMessageLines(file) {
-  const run = spawnSync(PYTHON, [path.join(ROOT, "scripts", "mutate", "message_lines.py"), file, "--pure-lines"], { encoding: "utf8" });
+/** scripts/mutate/message_lines.py's answer for the runtime: its message spans, or with --pure-lines its lines of message text only. */
+function messageLines(file, ...flags) {
+  const run = spawnSync(PYTHON, [path.join(ROOT, "scripts", "mutate", "message_lines.py"), file, ...flags], { encoding: "utf8" });
   if (run.status !== 0) throw new Error(`message_lines.py failed: ${run.stderr}`);
   return JSON.parse(run.stdout);
 }
@@ -440,7 +445,7 @@ function summarizeMutmut() {
   const undetected = count("survived") + count("no tests");
   const sourceFile = path.join(STAGE, "_xaccount.py");
   const source = readFileSync(sourceFile, "utf8").split("\n");
-  const spans = JSON.parse(spawnSync(PYTHON, [path.join(ROOT, "scripts", "mutate", "message_lines.py"), sourceFile], { encoding: "utf8" }).stdout);
+  const spans = messageLines(sourceFile);
   const survivors = [];
   let messageText = 0;
   for (const [name, status] of Object.entries(statuses)) {
