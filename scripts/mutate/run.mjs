@@ -12,10 +12,11 @@
  * `runtime --survivors` re-tests only the mutants that survived or had no test.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, watch, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, watch, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { NOT_DRAWN } from "./sample-checker.mjs";
+import { DEFAULT_SEED } from "./sample-checker.mjs";
+import { UsageError, isMessageText, mutmutLine, parseArgs, parseProgress, reportName, sample, samplePercent, score, summarizeDiff } from "./results.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const REPORTS = path.join(ROOT, "reports", "mutation");
@@ -67,57 +68,8 @@ const AREAS = [...Object.keys(JS_AREAS), "runtime"];
 
 function usage(message) {
   if (message) console.error(`error: ${message}`);
-  console.error(`usage: npm run mutate -- [--full|--report|--survivors|--sample N] [--concurrency N] [${AREAS.join("|")} ...] [--mutate FILE[:LINES]]`);
+  console.error(`usage: npm run mutate -- [--full|--report|--survivors|--sample N|P% [--seed S]] [--concurrency N] [${AREAS.join("|")} ...] [--mutate FILE[:LINES]]`);
   process.exit(2);
-}
-
-function parseArgs(argv) {
-  const options = { areas: [], full: false, report: false, survivors: false, sample: 0, sampleFraction: 0, concurrency: 1, mutate: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === "--full") options.full = true;
-    else if (arg === "--survivors") options.survivors = true;
-    else if (arg === "--sample") {
-      // To estimate a score when a whole run does not fit in the time at hand. The runtime: --sample N
-      // checks N of the mutants not checked yet, drawn at random (the same N draws the same ones).
-      // A StrykerJS area: --sample P% runs a fixed random P% of its mutants (sample-checker.mjs).
-      const value = argv[++i] ?? "";
-      if (value.endsWith("%")) {
-        options.sampleFraction = Number(value.slice(0, -1)) / 100;
-        if (!(options.sampleFraction > 0 && options.sampleFraction <= 1)) usage("--sample P% takes a percentage above 0 and at most 100");
-      } else {
-        options.sample = Number(value);
-        if (!Number.isInteger(options.sample) || options.sample < 1) usage("--sample takes a whole number >= 1 (the runtime) or a percentage such as 20% (a StrykerJS area)");
-      }
-    }
-    else if (arg === "--report") options.report = true;
-    else if (arg === "--concurrency") {
-      options.concurrency = Number(argv[++i]);
-      if (!Number.isInteger(options.concurrency) || options.concurrency < 1) usage("--concurrency takes a whole number >= 1");
-    } else if (arg === "--mutate") {
-      // A part of one StrykerJS area, e.g. --mutate src/aws/trust.ts or src/aws/role.ts:40-90
-      if (!argv[i + 1]) usage("--mutate takes a file or glob, optionally with :line-line");
-      options.mutate.push(argv[++i]);
-    } else if (arg === "-h" || arg === "--help") usage();
-    else if (AREAS.includes(arg)) options.areas.push(arg);
-    else usage(`unknown area or option: ${arg}`);
-  }
-  if (options.areas.length === 0) options.areas = [...AREAS];
-  if (options.mutate.length && (options.areas.length !== 1 || options.areas[0] === "runtime")) {
-    usage("--mutate narrows one StrykerJS area: name that area (codemod, aws or smoke)");
-  }
-  if (options.sample && options.areas.some((a) => a !== "runtime")) usage("--sample N (a count) is for the runtime; a StrykerJS area takes a percentage, e.g. --sample 20%");
-  if (options.sampleFraction && options.areas.includes("runtime")) usage("--sample P% is for the StrykerJS areas; the runtime takes a count, e.g. --sample 150");
-  return options;
-}
-
-/** A sample's results are kept apart from the whole area's: its not-drawn mutants are not verdicts. */
-function reportName(area, options) {
-  return options.sampleFraction ? `${area}.sample-${samplePercent(options)}` : area;
-}
-
-function samplePercent(options) {
-  return Math.round(options.sampleFraction * 1000) / 10;
 }
 
 function strykerOptions(area, options) {
@@ -147,6 +99,7 @@ function strykerOptions(area, options) {
       path.join(ROOT, "scripts", "mutate", "ignore-message-text.mjs"),
       path.join(ROOT, "scripts", "mutate", "ordered-tap-runner.mjs"),
       path.join(ROOT, "scripts", "mutate", "sample-checker.mjs"),
+      path.join(ROOT, "scripts", "mutate", "progress-file-reporter.mjs"),
     ],
     concurrency: options.concurrency,
     // The emulator and the servers start slowly on a loaded machine: a generous margin before a
@@ -158,7 +111,7 @@ function strykerOptions(area, options) {
     incremental: true,
     force: options.full,
     incrementalFile: path.join("reports", "mutation", `${name}.incremental.json`),
-    reporters: ["progress-append-only", "html", "json"],
+    reporters: ["progress-append-only", "progress-file", "html", "json"],
     htmlReporter: { fileName: path.join("reports", "mutation", `${name}.html`) },
     jsonReporter: { fileName: path.join("reports", "mutation", `${name}.json`) },
     tempDirName: ".stryker-tmp",
@@ -169,32 +122,11 @@ function strykerOptions(area, options) {
   };
 }
 
-/**
- * Counted as detected: killed or timed out. Left out of the score: ignored, compile and runtime errors,
- * and in a sample the mutants not drawn (not counted at all).
- */
-function score(all) {
-  const results = all.filter((r) => !(r.status === "CompileError" && r.statusReason === NOT_DRAWN));
-  const count = (s) => results.filter((r) => r.status === s).length;
-  const detected = count("Killed") + count("Timeout");
-  const undetected = count("Survived") + count("NoCoverage");
-  return {
-    total: results.length,
-    notDrawn: all.length - results.length,
-    killed: count("Killed"),
-    timeout: count("Timeout"),
-    survived: count("Survived"),
-    noCoverage: count("NoCoverage"),
-    compileError: count("CompileError"),
-    runtimeError: count("RuntimeError"),
-    ignored: count("Ignored"),
-    score: detected + undetected ? (100 * detected) / (detected + undetected) : NaN,
-  };
-}
-
 async function runStryker(area, options) {
   process.env.XACCOUNT_TEST_PYTHON = PYTHON; // the sandbox has no .venv link; the tests find the venv through this
   process.env.XACCOUNT_MUTATE_SAMPLE = String(options.sampleFraction || 1); // read by sample-checker.mjs
+  process.env.XACCOUNT_MUTATE_SEED = options.seed || DEFAULT_SEED;
+  process.env.XACCOUNT_MUTATE_PROGRESS = progressFile(area, options); // progress-file-reporter.mjs
   const { Stryker } = await import("@stryker-mutator/core");
   // Stryker makes its sandbox with mkdtemp (mode 0700). patch-cli's permission tests run the CLI as
   // nobody (root ignores file modes), who must be able to reach the sandbox's dist/ to run it.
@@ -220,15 +152,21 @@ async function runStryker(area, options) {
   return summarizeStryker(area, options);
 }
 
-/** The last run's results, from its JSON report (mutation-testing-report-schema). */
+function progressFile(area, options) {
+  return path.join(REPORTS, `${reportName(area, options)}.progress.jsonl`);
+}
+
+/**
+ * The last run's results: from its JSON report (mutation-testing-report-schema), or, when the run was
+ * stopped before writing one (its progress file is newer), from the verdicts it had reached.
+ */
 function summarizeStryker(area, options) {
   const file = path.join(REPORTS, `${reportName(area, options)}.json`);
-  if (!existsSync(file)) return undefined;
-  const report = JSON.parse(readFileSync(file, "utf8"));
-  const results = [];
-  for (const [fileName, { mutants }] of Object.entries(report.files)) {
-    for (const m of mutants) results.push({ ...m, fileName });
-  }
+  const progress = progressFile(area, options);
+  const stopped = existsSync(progress) && (!existsSync(file) || statSync(progress).mtimeMs > statSync(file).mtimeMs + 1000);
+  if (!stopped && !existsSync(file)) return undefined;
+  const results = stopped ? parseProgress(readFileSync(progress, "utf8")) : readReport(file);
+  if (stopped && results.length === 0) return undefined;
   const survivors = results
     .filter((r) => r.status === "Survived" || r.status === "NoCoverage")
     .sort((x, y) => x.fileName.localeCompare(y.fileName) || x.location.start.line - y.location.start.line)
@@ -237,8 +175,18 @@ function summarizeStryker(area, options) {
       mutator: r.status === "NoCoverage" ? `${r.mutatorName} (no coverage)` : r.mutatorName,
       replacement: (r.replacement ?? "").replace(/\s+/g, " ").slice(0, 100),
     }));
-  const label = options.sampleFraction ? `${area} (sample ${samplePercent(options)}%)` : area;
+  const sample = options.sampleFraction ? ` (sample ${samplePercent(options)}%${options.seed ? `, seed ${options.seed}` : ""})` : "";
+  const label = `${area}${sample}${stopped ? " (unfinished run: the mutants checked so far)" : ""}`;
   return { area: label, tool: "StrykerJS", ...score(results), survivors };
+}
+
+function readReport(file) {
+  const report = JSON.parse(readFileSync(file, "utf8"));
+  const results = [];
+  for (const [fileName, { mutants }] of Object.entries(report.files)) {
+    for (const m of mutants) results.push({ ...m, fileName });
+  }
+  return results;
 }
 
 /**
@@ -401,24 +349,6 @@ function runMutmut(options) {
   return summarizeMutmut();
 }
 
-/** `count` of `items`, drawn with a fixed-seed generator (mulberry32) so a sample can be repeated. */
-function sample(items, count, seed = 14) {
-  let state = seed >>> 0;
-  const random = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const pool = [...items];
-  for (let i = pool.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [pool[i], pool[j]] = [pool[j], pool[i]];
-  }
-  return pool.slice(0, count);
-}
-
 function mutmutStatuses(wanted) {
   const results = mutmut(["results", "--all", "true"], { encoding: "utf8" });
   const names = [];
@@ -479,67 +409,6 @@ function summarizeMutmut() {
   };
 }
 
-/**
- * A surviving mutant that only rewrites the text of a message for people (mutmut's string mutations:
- * "XX" around it, lower or upper case) inside the literals scripts/mutate/message_lines.py finds: left
- * out of the score like StrykerJS's ignored message text. Lines of message text only are not mutated at
- * all (do_not_mutate_patterns above); this is for the rest, e.g. a line of an f-string with a placeholder,
- * whose other mutants (the value shown) stay in the score.
- */
-function isMessageText(diff, firstLine, source, spans) {
-  const removed = diff.split("\n").filter((l) => /^-(?!--)/.test(l)).map((l) => l.slice(1));
-  const added = diff.split("\n").filter((l) => /^\+(?!\+\+)/.test(l)).map((l) => l.slice(1));
-  if (removed.length === 0 || removed.length !== added.length) return false;
-  return removed.every((a, i) => {
-    const b = added[i];
-    const line = firstLine + i;
-    let p = 0;
-    while (p < a.length && p < b.length && a[p] === b[p]) p++;
-    let q = 0;
-    while (q < a.length - p && q < b.length - p && a[a.length - 1 - q] === b[b.length - 1 - q]) q++;
-    const was = a.slice(p, a.length - q);
-    const now = b.slice(p, b.length - q);
-    if (now !== `XX${was}XX` && !(was !== now && (now === was.toLowerCase() || now === was.toUpperCase()))) {
-      // A case change can leave "XX" at the edges of the common part: widen once and try again.
-      const wide = a.slice(Math.max(0, p - 2), a.length - Math.max(0, q - 2));
-      const wideNow = b.slice(Math.max(0, p - 2), b.length - Math.max(0, q - 2));
-      if (wideNow !== `XX${wide}XX`) return false;
-    }
-    const text = source[line - 1] ?? "";
-    if (text.trimStart() !== a.trimStart()) return false;
-    const column = p - (a.length - a.trimStart().length) + (text.length - text.trimStart().length);
-    const end = column + was.length;
-    return (spans[String(line)] ?? []).some(([from, to]) => from <= column && end <= to);
-  });
-}
-
-/** The source line a mutmut mutant changes: its function's `def` line plus the offset in its diff. */
-function mutmutLine(source, name, diff) {
-  const m = /^_xaccount\.(?:xǁ([^ǁ]+)ǁ|x_)(.+)__mutmut_\d+$/.exec(name);
-  if (!m) return undefined;
-  const [, cls, fn] = m;
-  let from = 0;
-  if (cls) from = source.findIndex((l) => new RegExp(`^class ${cls}\\b`).test(l));
-  const def = source.findIndex((l, i) => i >= from && new RegExp(`^\\s*(async\\s+)?def ${fn}\\(`).test(l));
-  if (def < 0) return undefined;
-  let offset = 0;
-  let started = false;
-  for (const line of diff.split("\n")) {
-    const hunk = /^@@ -(\d+)/.exec(line);
-    if (hunk) { offset = Number(hunk[1]) - 1; started = true; continue; }
-    if (!started || line.startsWith("+")) continue;
-    if (line.startsWith("-")) return def + 1 + offset;
-    offset++;
-  }
-  return undefined;
-}
-
-/** mutmut shows a unified diff of the function: keep the changed lines. */
-function summarizeDiff(diff) {
-  const changed = diff.split("\n").filter((l) => /^[-+][^-+]/.test(l)).map((l) => l.trim());
-  return changed.join("  ").replace(/\s+/g, " ").slice(0, 160);
-}
-
 function print(summary) {
   const s = summary;
   console.log(`\n== ${s.area} (${s.tool}): score ${s.score.toFixed(1)}% — ${s.killed} killed, ${s.timeout} timeout, ${s.survived} survived, ${s.noCoverage} no coverage` +
@@ -550,7 +419,13 @@ function print(summary) {
   for (const v of s.survivors) console.log(`  ${v.where}  ${v.mutator}  ${v.replacement}`);
 }
 
-const options = parseArgs(process.argv.slice(2));
+let options;
+try {
+  options = parseArgs(process.argv.slice(2), AREAS);
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  usage(error.message);
+}
 mkdirSync(REPORTS, { recursive: true });
 const summaries = [];
 for (const area of options.areas) {
