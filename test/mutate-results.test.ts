@@ -34,7 +34,7 @@ interface Results {
   UsageError: new (message?: string) => Error;
   parseArgs(argv: string[], areas: string[]): Options;
   reportName(area: string, options: Partial<Options>): string;
-  score(results: Mutant[]): { total: number; notDrawn: number; killed: number; survived: number; noCoverage: number; compileError: number; score: number };
+  score(results: Mutant[], inSample?: (m: Mutant) => boolean): { total: number; notDrawn: number; killed: number; survived: number; noCoverage: number; compileError: number; score: number };
   parseProgress(text: string): Mutant[];
   sample<T>(items: T[], count: number, seed?: number): T[];
   isMessageText(diff: string, firstLine: number, source: string[], spans: Record<string, [number, number][]>): boolean;
@@ -120,6 +120,10 @@ test("the score counts caught over caught and undetected, leaving out the not dr
   assert.equal(s.compileError, 1);
   assert.equal(s.score, (100 * 7) / 9);
   assert.ok(Number.isNaN(results.score([m("Ignored")]).score));
+  // a sample's ignored mutants (StrykerJS reports all of them, drawn or not) count only when drawn
+  const ignored = Array.from({ length: 10 }, (_, i) => ({ ...mutant(i), status: "Ignored" }));
+  const sampled = results.score([...all, ...ignored], (r) => Number(r.id) < 3);
+  assert.deepEqual([sampled.total, sampled.notDrawn, sampled.score], [11 + 3, 2 + 7, (100 * 7) / 9]);
 });
 
 test("a stopped run's progress file: each mutant once with its last verdict, its file from src/ on, a torn last line skipped", () => {

@@ -72,10 +72,13 @@ export function samplePercent(options) {
 
 /**
  * Counted as detected: killed or timed out. Left out of the score: ignored, compile and runtime errors,
- * and in a sample the mutants not drawn (not counted at all).
+ * and in a sample the mutants not drawn (not counted at all). `inSample` tells a sample's ignored
+ * mutants apart: StrykerJS reports them before any checker runs, so they carry no draw of their own.
  */
-export function score(all) {
-  const results = all.filter((r) => !(r.status === "CompileError" && r.statusReason === NOT_DRAWN));
+export function score(all, inSample = () => true) {
+  const results = all.filter((r) =>
+    r.status === "CompileError" ? r.statusReason !== NOT_DRAWN : r.status !== "Ignored" || inSample(r),
+  );
   const count = (s) => results.filter((r) => r.status === s).length;
   const detected = count("Killed") + count("Timeout");
   const undetected = count("Survived") + count("NoCoverage");

@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, watch, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_SEED } from "./sample-checker.mjs";
+import { DEFAULT_SEED, drawn } from "./sample-checker.mjs";
 import { UsageError, isMessageText, mutmutLine, parseArgs, parseProgress, reportName, sample, samplePercent, score, summarizeDiff } from "./results.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -177,7 +177,8 @@ function summarizeStryker(area, options) {
     }));
   const sample = options.sampleFraction ? ` (sample ${samplePercent(options)}%${options.seed ? `, seed ${options.seed}` : ""})` : "";
   const label = `${area}${sample}${stopped ? " (unfinished run: the mutants checked so far)" : ""}`;
-  return { area: label, tool: "StrykerJS", ...score(results), survivors };
+  const inSample = (r) => drawn(r, options.sampleFraction || 1, options.seed || DEFAULT_SEED);
+  return { area: label, tool: "StrykerJS", ...score(results, inSample), survivors };
 }
 
 function readReport(file) {
