@@ -1,0 +1,130 @@
+/**
+ * A StrykerJS checker that drops the mutants that do not type-check, asking TypeScript about the mutated
+ * file only. It replaces StrykerJS's own TypeScript checker, which re-checks the program for each group
+ * of mutants: about 1.6 s of CPU per mutant here, two hours for the codemod area's 4150 before a single
+ * test ran. This one keeps a language service over the project and, per mutant, swaps the file's text and
+ * asks for that file's diagnostics: the other files' types come from the same program, checked once.
+ *
+ * What it gives up: an error that a mutant causes only in another file (a mutated return type that
+ * breaks a caller elsewhere) is not seen, and that mutant is run instead of being dropped, as StrykerJS
+ * does with no checker at all. On the codemod sample of 470 checked mutants, its verdicts and StrykerJS's
+ * checker's were the same for every one, at 134 ms of CPU per mutant (docs/mutation.md).
+ *
+ * The project is StrykerJS's `tsconfigFile` (run.mjs: scripts/mutate/tsconfig.check.json, src/ only). A
+ * mutant in a file outside it passes. Mutant locations are StrykerJS's: lines and columns from 0.
+ */
+import path from "node:path";
+import ts from "typescript";
+import { CheckStatus } from "@stryker-mutator/api/check";
+import { PluginKind, commonTokens, declareClassPlugin, tokens } from "@stryker-mutator/api/plugin";
+
+/** How many mutants of one file go to `check` at once: fewer round trips, and still a steady progress. */
+const GROUP_SIZE = 40;
+
+/** `text` with the span from `start` to `end` (0-based line and column) replaced by `replacement`. */
+export function applyMutant(text, { start, end }, replacement) {
+  const offsets = [0];
+  for (const line of text.split("\n")) offsets.push(offsets[offsets.length - 1] + line.length + 1);
+  const at = (p) => offsets[p.line] + p.column;
+  return text.slice(0, at(start)) + replacement + text.slice(at(end));
+}
+
+export class FileTypescriptChecker {
+  static inject = tokens(commonTokens.options);
+  texts = new Map(); // file name (as TypeScript spells it) -> current text
+  versions = new Map();
+
+  constructor(options) {
+    this.tsconfigFile = path.resolve(options.tsconfigFile ?? "tsconfig.json");
+  }
+
+  async init() {
+    const config = ts.getParsedCommandLineOfConfigFile(this.tsconfigFile, {}, {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(`${this.tsconfigFile}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
+      },
+    });
+    if (config.errors.length) throw new Error(this.describe(config.errors));
+    this.fileNames = config.fileNames;
+    this.byPath = new Map(config.fileNames.map((file) => [path.resolve(file), file]));
+    for (const file of config.fileNames) {
+      this.texts.set(file, ts.sys.readFile(file) ?? "");
+      this.versions.set(file, 0);
+    }
+    const host = {
+      getScriptFileNames: () => this.fileNames,
+      getScriptVersion: (file) => String(this.versions.get(file) ?? 0),
+      getScriptSnapshot: (file) => {
+        const text = this.texts.get(file) ?? ts.sys.readFile(file);
+        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+      },
+      getCurrentDirectory: () => path.dirname(this.tsconfigFile),
+      getCompilationSettings: () => config.options,
+      getDefaultLibFileName: (options) => ts.getDefaultLibFilePath(options),
+      fileExists: ts.sys.fileExists,
+      readFile: ts.sys.readFile,
+      readDirectory: ts.sys.readDirectory,
+      directoryExists: ts.sys.directoryExists,
+      getDirectories: ts.sys.getDirectories,
+    };
+    this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
+    // As StrykerJS's checker: the unmutated project must type-check, or every verdict would be noise.
+    const errors = this.fileNames.flatMap((file) => this.diagnostics(file));
+    if (errors.length) throw new Error(`the project does not type-check before any mutant:\n${this.describe(errors)}`);
+  }
+
+  async check(mutants) {
+    const results = {};
+    for (const mutant of mutants) {
+      const file = this.fileOf(mutant);
+      if (file === undefined) {
+        results[mutant.id] = { status: CheckStatus.Passed };
+        continue;
+      }
+      const original = this.texts.get(file);
+      this.setText(file, applyMutant(original, mutant.location, mutant.replacement));
+      try {
+        const errors = this.diagnostics(file);
+        results[mutant.id] = errors.length ? { status: CheckStatus.CompileError, reason: this.describe(errors) } : { status: CheckStatus.Passed };
+      } finally {
+        this.setText(file, original);
+      }
+    }
+    return results;
+  }
+
+  /** Mutants of one file together, in groups of GROUP_SIZE. */
+  async group(mutants) {
+    const byFile = new Map();
+    for (const m of mutants) byFile.set(m.fileName, [...(byFile.get(m.fileName) ?? []), m.id]);
+    const groups = [];
+    for (const ids of byFile.values()) {
+      for (let i = 0; i < ids.length; i += GROUP_SIZE) groups.push(ids.slice(i, i + GROUP_SIZE));
+    }
+    return groups;
+  }
+
+  fileOf(mutant) {
+    return this.byPath.get(path.resolve(mutant.fileName));
+  }
+
+  setText(file, text) {
+    this.texts.set(file, text);
+    this.versions.set(file, (this.versions.get(file) ?? 0) + 1);
+  }
+
+  diagnostics(file) {
+    return [...this.service.getSyntacticDiagnostics(file), ...this.service.getSemanticDiagnostics(file)];
+  }
+
+  describe(diagnostics) {
+    return ts.formatDiagnostics(diagnostics, {
+      getCanonicalFileName: (f) => f,
+      getCurrentDirectory: () => path.dirname(this.tsconfigFile),
+      getNewLine: () => "\n",
+    });
+  }
+}
+
+export const strykerPlugins = [declareClassPlugin(PluginKind.Checker, "file-typescript", FileTypescriptChecker)];
