@@ -93,19 +93,26 @@ test("a mutant that breaks its file's types is a compile error; one that type-ch
   }
 });
 
-test("what it gives up: an error only in another file is not seen; a file outside the project passes", async () => {
+test("a mutant that changes what its file exports is checked in the other files too; a file outside the project passes", async () => {
   const { dir, tsconfigFile } = project({ "lib.ts": LIB, "use.ts": USE });
   try {
     const checker = new FileTypescriptChecker({ tsconfigFile });
     await checker.init();
     const lib = path.join(dir, "lib.ts");
-    // width now returns a string: lib.ts is fine, use.ts (`total: number`) would not be
     const results = await checker.check([
+      // width now returns a string: lib.ts is fine, use.ts (`total: number`) is not
       mutant("1", lib, LIB, "number {\n  return text.length", "string {\n  return text"),
-      { ...mutant("2", lib, LIB, "text.length", '"x"'), fileName: path.join(dir, "elsewhere", "lib.ts") },
+      // width now takes a number: use.ts passes a string
+      mutant("2", lib, LIB, "text: string): number {\n  return text.length", "text: number): number {\n  return text"),
+      // width's declared types unchanged: use.ts is not concerned
+      mutant("3", lib, LIB, "text.length", "text.length + 1"),
+      { ...mutant("4", lib, LIB, "text.length", '"x"'), fileName: path.join(dir, "elsewhere", "lib.ts") },
     ]);
-    assert.equal(results["1"]?.status, "passed");
-    assert.equal(results["2"]?.status, "passed");
+    assert.equal(results["1"]?.status, "compileError");
+    assert.match(results["1"]?.reason ?? "", /use\.ts/);
+    assert.equal(results["2"]?.status, "compileError");
+    assert.equal(results["3"]?.status, "passed");
+    assert.equal(results["4"]?.status, "passed");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
