@@ -490,12 +490,14 @@ test("read-only calls the role may not make: FAIL, the fix names the permission 
   });
 });
 
-test("every failed check carries a fix, whatever the error (an unknown error, an XaError without a hint)", () => {
+test("every failed check carries a fix, whatever the error (an unknown error, an XaError without a hint, a check that gave none)", async () => {
   const arn = "arn:aws:iam::111111111111:role/R";
   for (const err of [new Error("boom"), "a string", failure("aws-throttled", "slow down")]) {
     const fix = permissionFix(err, "ecs:ListClusters", "111111111111", "us-east-1", arn);
     assert.ok(fix.trim().length > 0, `${String(err)}: ${JSON.stringify(fix)}`);
   }
+  const bare = await timed("n", async () => ({ ok: false, detail: "d" }), () => "never");
+  assert.ok((bare.result.fix ?? "").trim().length > 0, JSON.stringify(bare.result));
 });
 
 test("a bad value's message names where it came from: --accounts, --role-name or XACCOUNT_ROLE_NAME", () => {
@@ -517,6 +519,10 @@ test("a bad value's message names where it came from: --accounts, --role-name or
 
 test("the server's Python: the reason shown says which virtualenv, or that none was found", () => {
   const have = (...files: string[]) => (p: string) => files.includes(p);
+  const pkg = "/srv/venv/lib/python3.12/site-packages/awslabs/ecs_mcp_server";
+  assert.match(choosePython({ explicit: "/x/python", packageDir: pkg, startDir: "/" }, have()).reason, /--python/);
+  assert.match(choosePython({ explicit: undefined, venvPython: "/e/bin/python", packageDir: pkg, startDir: "/" }, have("/e/bin/python")).reason, /virtualenv/);
+  assert.ok(choosePython({ explicit: undefined, packageDir: pkg, startDir: "/" }, have("/srv/venv/bin/python")).reason.includes("(/srv/venv)"));
   const checkout = "/repo/src/ecs-mcp-server/awslabs/ecs_mcp_server";
   const found = choosePython({ explicit: undefined, packageDir: checkout, startDir: "/repo/src/ecs-mcp-server" }, have("/repo/.venv/bin/python"));
   assert.ok(found.reason.includes("/repo/.venv"), found.reason);
