@@ -529,3 +529,13 @@ test("the server's Python: the reason shown says which virtualenv, or that none 
   const none = choosePython({ explicit: undefined, packageDir: checkout, startDir: "/repo/src/ecs-mcp-server" }, have());
   assert.match(none.reason, /no virtualenv/);
 });
+
+test("the summary line and each check's line carry the counts, the total time and each check's time", () => {
+  const checks = [check("a", true, false, 1200), check("b", false, false, 300), check("c", false, true, 0), check("d", true, false, 500)];
+  const report: SmokeReport = { ok: false, accounts: [], regions: [], regionSource: "--regions", checks };
+  const facts = /^(?:red|yellow|green):.*\b(\d+) passed, (\d+) failed, (\d+) skipped in ([0-9.]+) s\b/;
+  assert.deepEqual(facts.exec(formatSummary(report, tagged))?.slice(1), ["2", "1", "1", "2.0"]);
+  const passed = { ...report, ok: true, checks: [checks[0]!, checks[3]!] };
+  assert.deepEqual(facts.exec(formatSummary(passed, tagged))?.slice(1), ["2", "0", "0", "1.7"]);
+  assert.match(formatCheck(checks[1]!, tagged).split("\n")[0]!, /^red:FAIL b \(300 ms\)$/);
+});
