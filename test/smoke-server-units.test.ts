@@ -35,7 +35,10 @@ if (cfg.hang === "init") {
 }
 const server = new Server({ name: "fake", version: "1" }, { capabilities: { tools: {} } });
 server.setRequestHandler(ListToolsRequestSchema, async (req) => {
-  if (cfg.hang === "list") return never();
+  if (cfg.hang === "list") {
+    if (cfg.log) appendFileSync(cfg.log, JSON.stringify({ name: "tools/list" }) + "\\n");
+    return never();
+  }
   const pages = cfg.pages ?? [cfg.tools];
   const i = req.params?.cursor ? Number(req.params.cursor) : 0;
   return { tools: pages[i], ...(i + 1 < pages.length ? { nextCursor: String(i + 1) } : {}) };
@@ -350,7 +353,11 @@ test("startMcpServer: --timeout bounds the start, the tool listing and each call
   // Without the timeout the SDK's default (60 s) would let this test time out instead.
   const quick = (cfg: object, timeoutMs: number) => ({ ...launch(cfg), timeoutMs });
   await assert.rejects(startMcpServer(quick({ hang: "init" }, 800)));
-  await assert.rejects(startMcpServer(quick({ hang: "list" }, 800)));
+  // The listing's own bound: the server started (within a time long enough on a loaded machine) and got
+  // the tools/list request, which never answers. With the start's bound alone this would take 60 s.
+  const log = logFile();
+  await assert.rejects(startMcpServer(quick({ hang: "list", log }, 3000)));
+  assert.deepEqual(calls(log).map((c) => c.name), ["tools/list"], "the start succeeded; the listing timed out");
   // Long enough for the fake server to start on a loaded machine; its call never answers.
   const session = await startMcpServer(quick({ hang: "call", tools: [] }, 2000));
   try {
