@@ -196,6 +196,22 @@ test("a tree with many problems: the patch check's detail lists the first five",
   assert.equal(patch!.detail.split("; ").length - 1, 5, patch!.detail);
 });
 
+test("a fully patched tree passes the patch check with its counts", async () => {
+  const { cpSync } = await import("node:fs");
+  const engine = await import("../src/codemod/index.js");
+  const { getProfile } = await import("../codemods/index.js");
+  const tree = path.join(DIR, "patched");
+  cpSync(path.join(PACKAGE_ROOT, "fixtures", "smoke-ecs"), tree, { recursive: true });
+  const profile = getProfile("ecs");
+  await engine.writePatch(await engine.planPatch(profile, engine.locateServer(profile, tree), { verify: false }));
+  const [patch] = await runServerChecks(
+    { spec: { kind: "ecs", path: tree }, python: FAKE, role, region: "eu-west-1", accounts: [], baseEnv: { PATH: process.env.PATH, FAKE_MCP: JSON.stringify({ exit: 1 }) }, timeoutMs: 20_000 },
+    { start: () => undefined, done: () => undefined },
+  );
+  assert.equal(status(patch!), "PASS", patch!.detail);
+  assert.match(patch!.detail, /^2 patched, 0 unpatched, 0 skipped tool\(s\) in /);
+});
+
 test("IaC: each account troubleshoots a stack only it has, in its own region and account", async () => {
   const log = logFile();
   const stack = (name: string) => ({ name, id: name, status: "CREATE_COMPLETE" });
@@ -271,7 +287,7 @@ test("IaC callIac: the call's arguments, and which answers pass or fail", async 
     assert.doesNotMatch(r.detail, /failed/, r.detail);
   }
   const missingTool: McpSession = { ...fakeSession(body({ status: "success" }), []), tools: [] };
-  await assert.rejects(callIac(missingTool, me, []));
+  await assert.rejects(callIac(missingTool, me, []), /troubleshoot_cloudformation_deployment/, "the error names the tool the server lacks");
 });
 
 test("callName, serverEnv with --profile, excused patterns, cluster ARNs and bodies", () => {
