@@ -46,7 +46,7 @@ server.setRequestHandler(ListToolsRequestSchema, async (req) => {
 server.setRequestHandler(CallToolRequestSchema, async (req) => {
   if (cfg.hang === "call") return never();
   const args = req.params.arguments ?? {};
-  if (cfg.log) appendFileSync(cfg.log, JSON.stringify({ name: req.params.name, args }) + "\\n");
+  if (cfg.log) appendFileSync(cfg.log, JSON.stringify({ name: req.params.name, args, client: server.getClientVersion() }) + "\\n");
   return cfg.answers[String(args.account_id)] ?? cfg.answers["*"];
 });
 await server.connect(new StdioServerTransport());
@@ -71,8 +71,9 @@ let n = 0;
 function logFile(): string {
   return path.join(DIR, `log-${++n}.jsonl`);
 }
-function calls(log: string): Array<{ name: string; args: Record<string, unknown> }> {
-  return existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { name: string; args: Record<string, unknown> }) : [];
+type Logged = { name: string; args: Record<string, unknown>; client?: unknown };
+function calls(log: string): Logged[] {
+  return existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Logged) : [];
 }
 
 /** runServerChecks on a real (unpatched) fixture tree, with the fake server as its "python". */
@@ -156,6 +157,8 @@ test("ECS 0.1.x (action, resource_type) gets a list call without region when the
   const log = logFile();
   await run("ecs", { log, tools: [{ name: "ecs_resource_management", inputSchema: schema("action", "resource_type", "account_id") }], answers: { "*": text({ clusterArns: [arn(A, "x")] }) } }, [facts(A)]);
   assert.deepEqual(calls(log)[0]!.args, { action: "list", resource_type: "cluster", account_id: A });
+  // The server's logs name the smoke test as its client.
+  assert.deepEqual(calls(log)[0]!.client, { name: "xaccount-test", version: "1" });
 });
 
 test("the schema check fails on a tool without account_id and on a server that lists no tools", async () => {
