@@ -151,6 +151,7 @@ test("ECS: an account whose clusters check 3 could not list passes on its own AR
   assert.deepEqual(results.slice(3).map(status), ["PASS", "FAIL", "FAIL", "PASS", "FAIL", "SKIP"]);
   const denied = results[5]!;
   assert.match(denied.fix ?? "", /account-not-allowed/, "the fix names the TROUBLESHOOTING section of the runtime's code");
+  assert.doesNotMatch(results[4]!.fix ?? "", /TROUBLESHOOTING/, "an error without a runtime code names no section");
 });
 
 test("ECS 0.1.x (action, resource_type) gets a list call without region when the tool takes none", async () => {
