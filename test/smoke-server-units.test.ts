@@ -35,7 +35,10 @@ if (cfg.hang === "init") {
 }
 const server = new Server({ name: "fake", version: "1" }, { capabilities: { tools: {} } });
 server.setRequestHandler(ListToolsRequestSchema, async (req) => {
-  if (cfg.hang === "list") return never();
+  if (cfg.hang === "list") {
+    if (cfg.log) appendFileSync(cfg.log, JSON.stringify({ name: "tools/list" }) + "\\n");
+    return never();
+  }
   const pages = cfg.pages ?? [cfg.tools];
   const i = req.params?.cursor ? Number(req.params.cursor) : 0;
   return { tools: pages[i], ...(i + 1 < pages.length ? { nextCursor: String(i + 1) } : {}) };
@@ -43,7 +46,7 @@ server.setRequestHandler(ListToolsRequestSchema, async (req) => {
 server.setRequestHandler(CallToolRequestSchema, async (req) => {
   if (cfg.hang === "call") return never();
   const args = req.params.arguments ?? {};
-  if (cfg.log) appendFileSync(cfg.log, JSON.stringify({ name: req.params.name, args }) + "\\n");
+  if (cfg.log) appendFileSync(cfg.log, JSON.stringify({ name: req.params.name, args, client: server.getClientVersion() }) + "\\n");
   return cfg.answers[String(args.account_id)] ?? cfg.answers["*"];
 });
 await server.connect(new StdioServerTransport());
@@ -68,8 +71,9 @@ let n = 0;
 function logFile(): string {
   return path.join(DIR, `log-${++n}.jsonl`);
 }
-function calls(log: string): Array<{ name: string; args: Record<string, unknown> }> {
-  return existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { name: string; args: Record<string, unknown> }) : [];
+type Logged = { name: string; args: Record<string, unknown>; client?: unknown };
+function calls(log: string): Logged[] {
+  return existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Logged) : [];
 }
 
 /** runServerChecks on a real (unpatched) fixture tree, with the fake server as its "python". */
@@ -123,6 +127,9 @@ test("ECS: each account's call passes only when the tool lists that account's cl
     calls(log).map((c) => [c.name, c.args]),
     [A, B, C, D].map((a) => ["ecs_resource_management", { api_operation: "ListClusters", api_params: {}, account_id: a, region: "eu-west-1" }]),
   );
+  // The details carry the facts: the patch check's counts, the clusters each call listed (by short name).
+  assert.match(results[0]!.detail, /^not fully patched: 0 patched, 2 unpatched, 0 skipped tool\(s\) in /);
+  assert.match(results[3]!.detail, /: a, b$/);
 });
 
 test("ECS: an account whose clusters check 3 could not list passes on its own ARNs; the tool's errors fail", async () => {
@@ -144,12 +151,15 @@ test("ECS: an account whose clusters check 3 could not list passes on its own AR
   assert.deepEqual(results.slice(3).map(status), ["PASS", "FAIL", "FAIL", "PASS", "FAIL", "SKIP"]);
   const denied = results[5]!;
   assert.match(denied.fix ?? "", /account-not-allowed/, "the fix names the TROUBLESHOOTING section of the runtime's code");
+  assert.doesNotMatch(results[4]!.fix ?? "", /TROUBLESHOOTING/, "an error without a runtime code names no section");
 });
 
 test("ECS 0.1.x (action, resource_type) gets a list call without region when the tool takes none", async () => {
   const log = logFile();
   await run("ecs", { log, tools: [{ name: "ecs_resource_management", inputSchema: schema("action", "resource_type", "account_id") }], answers: { "*": text({ clusterArns: [arn(A, "x")] }) } }, [facts(A)]);
   assert.deepEqual(calls(log)[0]!.args, { action: "list", resource_type: "cluster", account_id: A });
+  // The server's logs name the smoke test as its client.
+  assert.deepEqual(calls(log)[0]!.client, { name: "xaccount-test", version: "1" });
 });
 
 test("the schema check fails on a tool without account_id and on a server that lists no tools", async () => {
@@ -161,6 +171,7 @@ test("the schema check fails on a tool without account_id and on a server that l
 
 test("a server that exits at start: start FAILs, the schema and every account's call SKIP under their names", async () => {
   const results = await run("ecs", { stderr: "ModuleNotFoundError: No module named 'x'\n", exit: 1 }, [facts(A), facts(B)]);
+  assert.match(results[1]!.fix ?? "", /a module is missing/, "the server's stderr reaches the fix");
   assert.deepEqual(
     results.slice(1).map((r) => [r.name, status(r)]),
     [
@@ -170,6 +181,39 @@ test("a server that exits at start: start FAILs, the schema and every account's 
       [callName("ecs", B), "SKIP"],
     ],
   );
+});
+
+test("a tree with many problems: the patch check's detail lists the first five", async () => {
+  const { cpSync } = await import("node:fs");
+  const tree = path.join(DIR, "many-problems");
+  cpSync(path.join(PACKAGE_ROOT, "fixtures", "smoke-ecs"), tree, { recursive: true });
+  const module = path.join(tree, "awslabs", "ecs_mcp_server", "modules", "resource_management.py");
+  const extra = ["t3", "t4", "t5"].map((t) => `\n    @mcp.tool(name="${t}")\n    async def mcp_${t}() -> Dict[str, Any]:\n        """A tool."""\n        return {}\n`);
+  writeFileSync(module, readFileSync(module, "utf8") + extra.join(""));
+  const started: string[] = [];
+  const [patch] = await runServerChecks(
+    { spec: { kind: "ecs", path: tree }, python: FAKE, role, region: "eu-west-1", accounts: [], baseEnv: { PATH: process.env.PATH, FAKE_MCP: JSON.stringify({ exit: 1 }) }, timeoutMs: 20_000 },
+    { start: (name) => started.push(name), done: () => undefined },
+  );
+  // 5 unpatched tools, the runtime and its manifest missing: 7 problems, 5 shown.
+  assert.match(patch!.detail, /^not fully patched: 0 patched, 5 unpatched, 0 skipped tool\(s\) in /);
+  assert.equal(patch!.detail.split("; ").length - 1, 5, patch!.detail);
+});
+
+test("a fully patched tree passes the patch check with its counts", async () => {
+  const { cpSync } = await import("node:fs");
+  const engine = await import("../src/codemod/index.js");
+  const { getProfile } = await import("../codemods/index.js");
+  const tree = path.join(DIR, "patched");
+  cpSync(path.join(PACKAGE_ROOT, "fixtures", "smoke-ecs"), tree, { recursive: true });
+  const profile = getProfile("ecs");
+  await engine.writePatch(await engine.planPatch(profile, engine.locateServer(profile, tree), { verify: false }));
+  const [patch] = await runServerChecks(
+    { spec: { kind: "ecs", path: tree }, python: FAKE, role, region: "eu-west-1", accounts: [], baseEnv: { PATH: process.env.PATH, FAKE_MCP: JSON.stringify({ exit: 1 }) }, timeoutMs: 20_000 },
+    { start: () => undefined, done: () => undefined },
+  );
+  assert.equal(status(patch!), "PASS", patch!.detail);
+  assert.match(patch!.detail, /^2 patched, 0 unpatched, 0 skipped tool\(s\) in /);
 });
 
 test("IaC: each account troubleshoots a stack only it has, in its own region and account", async () => {
@@ -188,6 +232,9 @@ test("IaC: each account troubleshoots a stack only it has, in its own region and
     },
     [facts(A, { stacks: [stack("shared"), stack("only-a")] }), facts(B, { stacks: [stack("shared")] })],
   );
+  // The fixture's tree is patched but lacks the vendored runtime: 4 patched, 1 skipped on purpose.
+  assert.match(results[0]!.detail, /^not fully patched: 4 patched, 0 unpatched, 1 skipped tool\(s\) in /);
+  assert.match(results[2]!.detail, /\(1 proxied from a remote server, exempt\)$/, "the exempt tool is counted");
   assert.deepEqual(results.slice(2).map((r) => [r.name, status(r)]), [
     ["every tool's input schema has account_id", "PASS"],
     [callName("iac", A), "PASS"],
@@ -237,8 +284,14 @@ test("IaC callIac: the call's arguments, and which answers pass or fail", async 
   assert.equal(await verdict(body({ status: "error", error: "xaccount error[role-denied]: no" })), "FAIL");
   assert.equal(await verdict(body({ status: "error", error: "An error occurred (AccessDenied) when calling AssumeRole" })), "FAIL");
   assert.equal(await verdict(body({ status: "error", error: "later step: UnknownOperation\nmore" })), "PASS", "DescribeStacks found the stack");
+  // An answer that is not success and carries no error text: found, and the detail invents no failure.
+  for (const answer of [body({ status: "in_progress" }), body({ status: "error", error: { code: 1 } })]) {
+    const r = await callIac(fakeSession(answer, []), me, [other]);
+    assert.equal(r.ok, true);
+    assert.doesNotMatch(r.detail, /failed/, r.detail);
+  }
   const missingTool: McpSession = { ...fakeSession(body({ status: "success" }), []), tools: [] };
-  await assert.rejects(callIac(missingTool, me, []));
+  await assert.rejects(callIac(missingTool, me, []), /troubleshoot_cloudformation_deployment/, "the error names the tool the server lacks");
 });
 
 test("callName, serverEnv with --profile, excused patterns, cluster ARNs and bodies", () => {
@@ -300,8 +353,15 @@ test("startMcpServer: tools of every page, text blocks joined, isError and struc
   }
 });
 
-test("startMcpServer: a server that exits before answering is an error", async () => {
-  await assert.rejects(startMcpServer(launch({ stderr: "boom\n", exit: 3 })));
+test("startMcpServer: a server that exits before answering is an error, with its stderr's last lines and the SDK's error as cause", async () => {
+  const loud = await startMcpServer(launch({ stderr: "first\nboom\n", exit: 3 })).then(() => undefined, (err: unknown) => err as Error);
+  assert.ok(loud?.cause instanceof Error, "the SDK's error is kept as the cause");
+  assert.ok(loud.message.startsWith((loud.cause as Error).message), loud.message);
+  assert.ok(loud.message.endsWith("\nfirst\nboom"), loud.message);
+  // Without stderr: the SDK's message alone, nothing appended.
+  const quiet = await startMcpServer(launch({ exit: 3 })).then(() => undefined, (err: unknown) => err as Error);
+  assert.ok(quiet?.cause instanceof Error);
+  assert.equal(quiet.message, (quiet.cause as Error).message);
 });
 
 test("lastLines keeps the last n lines without the trailing newline", () => {
@@ -313,7 +373,11 @@ test("startMcpServer: --timeout bounds the start, the tool listing and each call
   // Without the timeout the SDK's default (60 s) would let this test time out instead.
   const quick = (cfg: object, timeoutMs: number) => ({ ...launch(cfg), timeoutMs });
   await assert.rejects(startMcpServer(quick({ hang: "init" }, 800)));
-  await assert.rejects(startMcpServer(quick({ hang: "list" }, 800)));
+  // The listing's own bound: the server started (within a time long enough on a loaded machine) and got
+  // the tools/list request, which never answers. With the start's bound alone this would take 60 s.
+  const log = logFile();
+  await assert.rejects(startMcpServer(quick({ hang: "list", log }, 3000)));
+  assert.deepEqual(calls(log).map((c) => c.name), ["tools/list"], "the start succeeded; the listing timed out");
   // Long enough for the fake server to start on a loaded machine; its call never answers.
   const session = await startMcpServer(quick({ hang: "call", tools: [] }, 2000));
   try {

@@ -6,7 +6,7 @@ import { buildPlan, parseAccounts, parseRegions, parseServerSpec, roleSettings, 
 import { choosePython } from "../src/smoke/python.js";
 import { callIac, excusedTools, findClusterArns, parseBody, serverEnv } from "../src/smoke/server.js";
 import type { McpSession } from "../src/smoke/mcp.js";
-import { assumeRoleFix, checkAssumeRole, checkListClusters, permissionFix, skipped, sourceCredentialsFix, timed, type CheckResult } from "../src/smoke/checks.js";
+import { assumeRoleFix, checkAssumeRole, checkListClusters, checkListStacks, permissionFix, skipped, sourceCredentialsFix, timed, type CheckResult } from "../src/smoke/checks.js";
 import { countChecks, formatCheck, formatSummary, progressHooks, toJson } from "../src/smoke/report.js";
 import type { SmokeReport } from "../src/smoke/run.js";
 import { failure, type XaError } from "../src/errors.js";
@@ -371,14 +371,33 @@ test("the server's Python: the engine's venv python, a Windows venv, and no gues
 // ---- checks.ts against a fake AWS endpoint (in-process): the answer's account is checked ------------
 
 /** Runs fn with the SDK pointed at an in-process HTTP server answering STS AssumeRole and ECS ListClusters. */
-async function withFakeAws(answers: { sessionArn: string; clusterArns: string[] }, fn: () => Promise<void>): Promise<void> {
+async function withFakeAws(
+  answers: { sessionArn: string; clusterArns: string[]; stacks?: string[]; deny?: "ListClusters" | "ListStacks" },
+  fn: () => Promise<void>,
+): Promise<void> {
   const http = await import("node:http");
   const server = http.createServer((req, res) => {
     let body = "";
     req.on("data", (chunk: Buffer) => (body += chunk.toString()));
     req.on("end", () => {
       if (String(req.headers["x-amz-target"] ?? "").endsWith(".ListClusters")) {
+        if (answers.deny === "ListClusters") {
+          res.writeHead(400, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": "AccessDeniedException" }).end(JSON.stringify({ __type: "AccessDeniedException", message: "not authorized" }));
+          return;
+        }
         res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify({ clusterArns: answers.clusterArns }));
+        return;
+      }
+      if (/Action=ListStacks/.test(body)) {
+        const ns = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
+        if (answers.deny === "ListStacks") {
+          res.writeHead(403, { "content-type": "text/xml" }).end(`<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized</Message></Error><RequestId>r</RequestId></ErrorResponse>`);
+          return;
+        }
+        const members = (answers.stacks ?? [])
+          .map((n) => `<member><StackName>${n}</StackName><StackId>id-${n}</StackId><StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>2020-01-01T00:00:00Z</CreationTime></member>`)
+          .join("");
+        res.writeHead(200, { "content-type": "text/xml" }).end(`<ListStacksResponse xmlns="${ns}"><ListStacksResult><StackSummaries>${members}</StackSummaries></ListStacksResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></ListStacksResponse>`);
         return;
       }
       assert.match(body, /Action=AssumeRole/);
@@ -439,4 +458,84 @@ test("ListClusters: a cluster of another account in the answer is a FAIL (the cr
     const r = await checkListClusters("111111111111", "us-east-1", assumed);
     assert.deepEqual([r.result.ok, r.value], [true, [own]]);
   });
+});
+
+test("read-only calls the role may not make: FAIL, the fix names the permission it lacks and the role; a pass names what it listed", async () => {
+  const assumed = {
+    accountId: "111111111111",
+    roleArn: "arn:aws:iam::111111111111:role/R",
+    sessionArn: "arn:aws:sts::111111111111:assumed-role/R/s1",
+    region: "us-east-1",
+    expiration: undefined,
+    clientConfig: { region: "us-east-1", credentials: { accessKeyId: "ASIAFAKE", secretAccessKey: "s", sessionToken: "t" } },
+  };
+  await withFakeAws({ sessionArn: "", clusterArns: [], deny: "ListStacks" }, async () => {
+    const r = await checkListStacks("111111111111", "us-east-1", assumed);
+    assert.deepEqual([r.result.name, r.result.ok, r.value], ["cloudformation:ListStacks in 111111111111 us-east-1", false, undefined]);
+    assert.match(r.result.fix ?? "", /^the role arn:aws:iam::111111111111:role\/R lacks cloudformation:ListStacks,/);
+  });
+  await withFakeAws({ sessionArn: "", clusterArns: [], deny: "ListClusters" }, async () => {
+    const r = await checkListClusters("111111111111", "us-east-1", assumed);
+    assert.deepEqual([r.result.ok, r.value], [false, undefined]);
+    assert.match(r.result.fix ?? "", /^the role arn:aws:iam::111111111111:role\/R lacks ecs:ListClusters,/);
+  });
+  // A pass's detail names the clusters by their short names and the stacks by name (the facts check 4 compares).
+  await withFakeAws({ sessionArn: "", clusterArns: ["arn:aws:ecs:us-east-1:111111111111:cluster/one", "arn:aws:ecs:us-east-1:111111111111:cluster/two"], stacks: ["s1", "s2"] }, async () => {
+    const c = await checkListClusters("111111111111", "us-east-1", assumed);
+    assert.equal(c.result.ok, true);
+    assert.match(c.result.detail, /: one, two$/);
+    const s = await checkListStacks("111111111111", "us-east-1", assumed);
+    assert.deepEqual([s.result.ok, s.value?.map((x) => x.name)], [true, ["s1", "s2"]]);
+    assert.match(s.result.detail, /: s1, s2$/);
+  });
+});
+
+test("every failed check carries a fix, whatever the error (an unknown error, an XaError without a hint, a check that gave none)", async () => {
+  const arn = "arn:aws:iam::111111111111:role/R";
+  for (const err of [new Error("boom"), "a string", failure("aws-throttled", "slow down")]) {
+    const fix = permissionFix(err, "ecs:ListClusters", "111111111111", "us-east-1", arn);
+    assert.ok(fix.trim().length > 0, `${String(err)}: ${JSON.stringify(fix)}`);
+  }
+  const bare = await timed("n", async () => ({ ok: false, detail: "d" }), () => "never");
+  assert.ok((bare.result.fix ?? "").trim().length > 0, JSON.stringify(bare.result));
+});
+
+test("a bad value's message names where it came from: --accounts, --role-name or XACCOUNT_ROLE_NAME", () => {
+  const from = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      return /^(--[a-z-]+|XACCOUNT_[A-Z_]+) /.exec((err as Error).message)?.[1];
+    }
+    return undefined;
+  };
+  assert.equal(from(() => parseAccounts("12")), "--accounts");
+  assert.equal(from(() => roleSettings({ roleName: "bad/role" }, { XACCOUNT_ROLE_NAME: "Good" })), "--role-name");
+  assert.equal(from(() => roleSettings({}, { XACCOUNT_ROLE_NAME: "bad/role" })), "XACCOUNT_ROLE_NAME");
+  assert.equal(from(() => roleSettings({ externalId: "x" }, { XACCOUNT_EXTERNAL_ID: "good-external-id" })), "--external-id");
+  assert.equal(from(() => roleSettings({}, { XACCOUNT_EXTERNAL_ID: "x" })), "XACCOUNT_EXTERNAL_ID");
+  assert.equal(from(() => roleSettings({}, { XACCOUNT_ACCOUNTS: "dev=12" })), "XACCOUNT_ACCOUNTS");
+});
+
+test("the server's Python: the reason shown says which virtualenv, or that none was found", () => {
+  const have = (...files: string[]) => (p: string) => files.includes(p);
+  const pkg = "/srv/venv/lib/python3.12/site-packages/awslabs/ecs_mcp_server";
+  assert.match(choosePython({ explicit: "/x/python", packageDir: pkg, startDir: "/" }, have()).reason, /--python/);
+  assert.match(choosePython({ explicit: undefined, venvPython: "/e/bin/python", packageDir: pkg, startDir: "/" }, have("/e/bin/python")).reason, /virtualenv/);
+  assert.ok(choosePython({ explicit: undefined, packageDir: pkg, startDir: "/" }, have("/srv/venv/bin/python")).reason.includes("(/srv/venv)"));
+  const checkout = "/repo/src/ecs-mcp-server/awslabs/ecs_mcp_server";
+  const found = choosePython({ explicit: undefined, packageDir: checkout, startDir: "/repo/src/ecs-mcp-server" }, have("/repo/.venv/bin/python"));
+  assert.ok(found.reason.includes("/repo/.venv"), found.reason);
+  const none = choosePython({ explicit: undefined, packageDir: checkout, startDir: "/repo/src/ecs-mcp-server" }, have());
+  assert.match(none.reason, /no virtualenv/);
+});
+
+test("the summary line and each check's line carry the counts, the total time and each check's time", () => {
+  const checks = [check("a", true, false, 1200), check("b", false, false, 300), check("c", false, true, 0), check("d", true, false, 500)];
+  const report: SmokeReport = { ok: false, accounts: [], regions: [], regionSource: "--regions", checks };
+  const facts = /^(?:red|yellow|green):.*\b(\d+) passed, (\d+) failed, (\d+) skipped in ([0-9.]+) s\b/;
+  assert.deepEqual(facts.exec(formatSummary(report, tagged))?.slice(1), ["2", "1", "1", "2.0"]);
+  const passed = { ...report, ok: true, checks: [checks[0]!, checks[3]!] };
+  assert.deepEqual(facts.exec(formatSummary(passed, tagged))?.slice(1), ["2", "0", "0", "1.7"]);
+  assert.match(formatCheck(checks[1]!, tagged).split("\n")[0]!, /^red:FAIL b \(300 ms\)$/);
 });

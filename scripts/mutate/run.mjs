@@ -63,7 +63,7 @@ const JS_AREAS = {
   },
   smoke: {
     mutate: ["src/smoke/**/*.ts"],
-    tests: ["dist/test/smoke-units.test.js", "dist/test/smoke-server-units.test.js", "dist/test/smoke-test.test.js"],
+    tests: ["dist/test/smoke-units.test.js", "dist/test/smoke-run-units.test.js", "dist/test/smoke-server-units.test.js", "dist/test/smoke-test.test.js"],
   },
 };
 const AREAS = [...Object.keys(JS_AREAS), "runtime"];

@@ -175,5 +175,5 @@ function splitList(text: string): string[] {
 
 /** The runtime treats an empty variable as unset and uses any other value as it is (no trimming). */
 function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === "" ? undefined : value;
+  return value === "" ? undefined : value;
 }

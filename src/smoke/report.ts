@@ -65,7 +65,7 @@ export function progressHooks(io: Io, json: boolean, stderrWrite: (s: string) =>
   let timer: NodeJS.Timeout | undefined;
   let frame = 0;
   const clear = (): void => {
-    if (timer) clearInterval(timer);
+    clearInterval(timer); // a no-op when no spinner runs
     timer = undefined;
     if (io.interactive) stderrWrite("\r\x1b[2K");
   };

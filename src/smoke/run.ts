@@ -25,7 +25,30 @@ export interface RunContext {
   serverTimeoutMs: number;
 }
 
-export async function runSmokeTest(plan: SmokePlan, ctx: RunContext, hooks: CheckHooks): Promise<SmokeReport> {
+/**
+ * What the run asks of AWS and of the server, one check at a time. The run itself only decides: which
+ * regions and accounts, what is skipped and why, in which order, what the report says. The real checks
+ * are the default; unit tests pass fakes to test those decisions in-process.
+ */
+export interface SmokeChecks {
+  configuredRegion: (profile: string | undefined) => Promise<string | undefined>;
+  identity: typeof checkIdentity;
+  assumeRole: typeof checkAssumeRole;
+  listClusters: typeof checkListClusters;
+  listStacks: typeof checkListStacks;
+  server: typeof runServerChecks;
+}
+
+export const AWS_CHECKS: SmokeChecks = {
+  configuredRegion,
+  identity: checkIdentity,
+  assumeRole: checkAssumeRole,
+  listClusters: checkListClusters,
+  listStacks: checkListStacks,
+  server: runServerChecks,
+};
+
+export async function runSmokeTest(plan: SmokePlan, ctx: RunContext, hooks: CheckHooks, aws: SmokeChecks = AWS_CHECKS): Promise<SmokeReport> {
   const checks: CheckResult[] = [];
   const add = (result: CheckResult): void => {
     checks.push(result);
@@ -35,7 +58,7 @@ export async function runSmokeTest(plan: SmokePlan, ctx: RunContext, hooks: Chec
   let regions = plan.regions;
   let regionSource = "--regions";
   if (regions.length === 0) {
-    const configured = await configuredRegion(plan.profile);
+    const configured = await aws.configuredRegion(plan.profile);
     // With no region configured, the runtime and both servers use us-east-1 too.
     regions = [configured ?? FALLBACK_REGION];
     regionSource = configured ? "the configured region (AWS_REGION / profile)" : `no region configured; using ${FALLBACK_REGION}`;
@@ -43,7 +66,7 @@ export async function runSmokeTest(plan: SmokePlan, ctx: RunContext, hooks: Chec
   const home = regions[0]!;
 
   hooks.start("source identity (sts:GetCallerIdentity)");
-  const identity = await checkIdentity(home, plan.profile);
+  const identity = await aws.identity(home, plan.profile);
   add(identity.result);
   const caller = identity.value;
 
@@ -71,10 +94,11 @@ export async function runSmokeTest(plan: SmokePlan, ctx: RunContext, hooks: Chec
     });
   };
 
-  const assumed = new Map<string, AssumedRole>();
+  // undefined for an account whose role could not be assumed: its read-only calls are skipped.
+  const assumed = new Map<string, AssumedRole | undefined>();
   await inOrder("assume role", async (accountId) => {
-    const r = await checkAssumeRole(accountId, plan.role, home, caller, plan.profile);
-    if (r.value) assumed.set(accountId, r.value);
+    const r = await aws.assumeRole(accountId, plan.role, home, caller, plan.profile);
+    assumed.set(accountId, r.value);
     return { results: [r.result], value: undefined };
   });
 
@@ -89,10 +113,10 @@ export async function runSmokeTest(plan: SmokePlan, ctx: RunContext, hooks: Chec
         results.push(skipped(`ecs:ListClusters in ${accountId} ${region}`, `the role in ${accountId} could not be assumed`));
         results.push(skipped(`cloudformation:ListStacks in ${accountId} ${region}`, `the role in ${accountId} could not be assumed`));
       } else {
-        const c = await checkListClusters(accountId, region, role);
+        const c = await aws.listClusters(accountId, region, role);
         results.push(c.result);
         clusters = c.value;
-        const s = await checkListStacks(accountId, region, role);
+        const s = await aws.listStacks(accountId, region, role);
         results.push(s.result);
         stacks = s.value;
       }
@@ -106,7 +130,7 @@ export async function runSmokeTest(plan: SmokePlan, ctx: RunContext, hooks: Chec
     if (accounts.length === 0) {
       add(skipped(callName(plan.server.kind, "the caller's account"), "no account to call the server in"));
     } else {
-      const results = await runServerChecks(
+      const results = await aws.server(
         {
           spec: plan.server,
           python: plan.python,

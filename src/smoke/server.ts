@@ -64,9 +64,10 @@ export async function runServerChecks(input: ServerCheckInput, hooks: CheckHooks
       const verdict = (found.verdict = engine.checkPlan(await engine.planPatch(profile, located, { verify: false })));
       const counts = countBy(verdict.tools.map((t) => t.status));
       const summary = `${counts.patched ?? 0} patched, ${counts.unpatched ?? 0} unpatched, ${counts.skipped ?? 0} skipped tool(s) in ${verdict.packageDir}`;
-      if (!verdict.patched || verdict.problems.length > 0) {
-        const problems = verdict.problems.length ? `; ${verdict.problems.slice(0, 5).join("; ")}` : "";
-        return { ok: false, detail: `not fully patched: ${summary}${problems}`, fix: fixPatch };
+      // The engine's `patched` means "no problem found": an unpatched tree always has one to show.
+      if (!verdict.patched) {
+        const problems = verdict.problems.slice(0, 5).join("; ");
+        return { ok: false, detail: `not fully patched: ${summary}; ${problems}`, fix: fixPatch };
       }
       return { ok: true, detail: summary };
     },
