@@ -17,13 +17,13 @@ import { parsePython, type Node } from "../src/codemod/parse.js";
 import { findTools } from "../src/codemod/find-tools.js";
 import { applyInserts } from "../src/codemod/apply.js";
 import { hasDecorator, planFile, planImport, planParams } from "../src/codemod/plan.js";
-import { detectServer, detectServers, fromPyproject, fromSitePackages, projectKeys } from "../src/codemod/detect.js";
+import { detectServer, detectServers, fromPyproject, fromSitePackages, parseScripts, projectKeys, recordPackages } from "../src/codemod/detect.js";
 import { candidateDirs, expandHome, locateIn } from "../src/codemod/locate.js";
 import { loadManifest, mergeInserts } from "../src/codemod/manifest.js";
 import { compareVersions, currentRuntime, runtimeAction } from "../src/codemod/vendor.js";
 import { oneLine, PackageIndex, type ModuleSource } from "../src/codemod/package-index.js";
 import { commitFiles, recoverJournal, TEMP_FILE, type FileOp, type Journal } from "../src/codemod/write.js";
-import { checkPlan, planPatch, writePatch, type PatchPlan } from "../src/codemod/engine.js";
+import { checkPlan, planPatch, planRevert, recoverInterrupted, writePatch, type PatchPlan } from "../src/codemod/engine.js";
 import type { LocatedServer } from "../src/codemod/locate.js";
 import type { ServerProfile } from "../src/codemod/profile.js";
 import { JOURNAL_FILE, MANIFEST_FILE, RUNTIME_FILE } from "../src/codemod/contract.js";
@@ -440,10 +440,71 @@ test("detectServer: one found, one named, or a coded refusal (server-not-found, 
   assert.equal(detectServer(site, "demo").distribution, "awslabs.demo-mcp-server");
   assert.equal(detectServer(site, "awslabs.demo-mcp-server").distribution, "awslabs.demo-mcp-server");
   assert.equal(detectServer(site, "AWSLABS_DEMO_MCP_SERVER").distribution, "awslabs.demo-mcp-server");
+  assert.equal(detectServer(site, "awslabs_-demo-_mcp.server").distribution, "awslabs.demo-mcp-server", "runs of separators are one");
   assert.throws(() => detectServer(site, "other"), (e: unknown) => isCode("wrong-server")(e) && (e as XaError).hint === `run: xaccount patch demo ${site}`);
   install(site, "more");
   assert.throws(() => detectServer(site), (e: unknown) => isCode("ambiguous-server")(e) && /holds 2 AWS Labs MCP servers: demo \(awslabs\.demo-mcp-server 1\.0\), more/.test((e as XaError).message));
   assert.equal(detectServer(site, "more").distribution, "awslabs.more-mcp-server");
+});
+
+test("parseScripts, recordPackages: comments, quotes, sections; only .py files of awslabs/<identifier>/", () => {
+  assert.deepEqual(
+    parseScripts("[console_scripts]  \n# off = a:b\nx = a.b:c  # why\n'y' = \"d.e:f\"\nz=g:h [extra]\nbroken line\n\n[other]\nw = i:j\n", "console_scripts"),
+    [
+      { name: "x", target: "a.b:c" },
+      { name: "y", target: "d.e:f" },
+      { name: "z", target: "g:h [extra]" },
+    ],
+  );
+  assert.deepEqual(parseScripts("x = a:b\n", "console_scripts"), [], "outside any section");
+  assert.deepEqual(
+    recordPackages(
+      [
+        "awslabs/b_pkg/x.py,sha256=1,2",
+        "awslabs/a_pkg/sub/y.py,,",
+        "awslabs/a_pkg/z.py,,",
+        "awslabs/c_pkg/data.json,,",
+        "awslabs/d_pkg/x.pyc,,",
+        "awslabs/9bad/x.py,,",
+        "awslabs/top.py,,",
+        "other/e_pkg/x.py,,",
+        "\"awslabs/f_pkg/a,b.py\",,",
+        "awslabs/g_pkg/x.py",
+      ].join("\r\n"),
+    ),
+    ["awslabs/a_pkg", "awslabs/b_pkg", "awslabs/g_pkg"],
+  );
+});
+
+test("detectServers: a source tree from its root or up to three folders below; a site-packages-like tree from two below its package", (t) => {
+  const root = tempDir(t, "xa-src-");
+  put(path.join(root, "pyproject.toml"), '[project]\nname = "awslabs.src-mcp-server"\n');
+  const pkg = path.join(root, "awslabs", "src_mcp_server");
+  put(path.join(pkg, "__init__.py"), "");
+  for (const [p, found] of [
+    [root, true],
+    [path.join(root, "awslabs"), true],
+    [pkg, true],
+    [path.join(pkg, "sub"), true],
+    [path.join(pkg, "sub", "deeper"), false],
+  ] as const) {
+    mkdirSync(p, { recursive: true });
+    assert.deepEqual(detectServers(p).map((s) => s.source.kind), found ? ["pyproject"] : [], p);
+  }
+  // Laid out like a site-packages, without the name: the folders above count for the server holding the path.
+  const tree = tempDir(t, "xa-tree-");
+  const demo = install(tree, "demo");
+  const extra = install(tree, "extra", { module: "demo_mcp_server_x" });
+  for (const [p, names] of [
+    [demo, ["awslabs.demo-mcp-server"]],
+    [path.join(demo, "a"), ["awslabs.demo-mcp-server"]],
+    [path.join(demo, "a", "b"), []],
+    [extra, ["awslabs.extra-mcp-server"]],
+    [path.join(extra, "a"), ["awslabs.extra-mcp-server"]],
+  ] as const) {
+    mkdirSync(p, { recursive: true });
+    assert.deepEqual(detectServers(p).map((s) => s.distribution), names, p);
+  }
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -585,6 +646,110 @@ test("checkPlan: each finding once, with its code and file: unpatched tools, a m
     tools: ["other.py three", "server.py one", "server.py two"].map((x) => ({ file: x.split(" ")[0], name: x.split(" ")[1], status: "patched" })),
     skipped: [],
   });
+});
+
+test("engine: the ops of a first patch (runtime, sources, manifest last), then up to date; an upstream edit away from ours is re-planned", async (t) => {
+  const located = demoTree(t, { "server.py": SERVER(TOOL("one")), "util.py": "def helper():\n    pass\n" });
+  const first = await plan(located);
+  assert.equal(first.hadManifest, false);
+  assert.equal(first.upToDate, false);
+  assert.equal(first.manifestChanged, true);
+  assert.equal(first.runtime.action, "add");
+  assert.deepEqual(
+    first.ops.map((op) => [op.kind, path.relative(located.packageDir, op.path), op.kind === "write" ? (op.mode ?? null) : null]),
+    [
+      ["write", RUNTIME_FILE, 0o644],
+      ["write", "server.py", null],
+      ["write", MANIFEST_FILE, 0o644],
+    ],
+  );
+  assert.deepEqual(Object.keys(first.manifest.files), ["server.py"], "a file without tools is not recorded");
+  assert.equal(first.manifest.runtime.fileSha256, sha256(currentRuntime().vendored));
+  await writePatch(first);
+  const again = await plan(located);
+  assert.deepEqual([again.upToDate, again.ops.length, again.changes.length, again.manifestChanged, again.hadManifest, again.runtime.action], [true, 0, 0, false, true, "keep"]);
+  // Upstream adds a tool at the end of the patched file: the earlier insertions are kept, the new tool patched.
+  const file = path.join(located.packageDir, "server.py");
+  writeFileSync(file, `${readFileSync(file, "utf8")}\n\n${TOOL("two")}`);
+  const upgraded = await plan(located);
+  assert.deepEqual(upgraded.changes.map((c) => c.file), ["server.py"]);
+  assert.deepEqual(toolRows(upgraded), ["server.py:9 one patched", "server.py:14 two unpatched"]);
+  assert.deepEqual(upgraded.ops.map((op) => path.basename(op.path)), ["server.py", MANIFEST_FILE]);
+  await writePatch(upgraded);
+  assert.equal((readFileSync(file, "utf8").match(/@cross_account/g) ?? []).length, 2);
+  // The record rebuilds the original: the upstream text without any xaccount insertion.
+  const record = (await plan(located)).manifest.files["server.py"];
+  assert.equal(Buffer.from(record?.original ?? "", "base64").toString(), `${SERVER(TOOL("one"))}\n\n${TOOL("two")}`);
+});
+
+test("engine: an intact runtime from a newer xaccount is kept (and recorded as is), an older one replaced", async (t) => {
+  const located = demoTree(t, { "server.py": SERVER(TOOL("one")) });
+  const runtime = path.join(located.packageDir, RUNTIME_FILE);
+  const { vendored, stamp } = currentRuntime();
+  // Another xaccount's runtime: another body, its header naming that body's sha256.
+  const ours = vendored.subarray(vendored.indexOf("\n", vendored.indexOf("\n") + 1) + 1);
+  const body = Buffer.concat([ours, Buffer.from("# another build\n")]);
+  const as = (version: string): Buffer =>
+    Buffer.concat([Buffer.from(`# Vendored by xaccount ${version} sha256=${sha256(body)}\n# Do not edit: \`xaccount patch\` replaces this file and \`xaccount patch --revert\` removes it.\n`), body]);
+  writeFileSync(runtime, as("999.0.0"));
+  const newer = await plan(located);
+  assert.equal(newer.runtime.action, "keep-newer");
+  assert.deepEqual(newer.runtime.existing, { version: "999.0.0", sha256: sha256(body) });
+  assert.deepEqual([newer.manifest.runtime.version, newer.manifest.runtime.sha256, newer.manifest.runtime.fileSha256], ["999.0.0", sha256(body), sha256(as("999.0.0"))]);
+  assert.equal(newer.ops.some((op) => op.path === runtime), false);
+  writeFileSync(runtime, as("0.0.1"));
+  const older = await plan(located);
+  assert.equal(older.runtime.action, "replace");
+  assert.deepEqual([older.manifest.runtime.version, older.manifest.runtime.sha256, older.manifest.runtime.fileSha256], [stamp.version, stamp.sha256, sha256(vendored)]);
+  assert.equal(older.ops[0]?.path, runtime);
+  // A runtime path that cannot be read as a file is an error, not a missing runtime.
+  rmSync(runtime);
+  mkdirSync(runtime);
+  await assert.rejects(plan(located), (e: NodeJS.ErrnoException) => e.code === "EISDIR");
+});
+
+test("engine: xaccount edits no manifest records are manifest-incomplete (listed by --check); a journal is patch-interrupted", async (t) => {
+  const marked = (extra: string): string => SERVER(TOOL("one")) + extra;
+  const one = demoTree(t, { "server.py": marked("# xaccount\n") });
+  await assert.rejects(plan(one), (e: unknown) => isCode("manifest-incomplete")(e) && / carries xaccount edits/.test((e as XaError).message));
+  const two = demoTree(t, { "server.py": marked("@cross_account\ndef g(): pass\n"), "other.py": marked("x = 1  # xaccount\n"), "plain.py": marked("@cross_accounts\ndef h(): pass\n") });
+  await assert.rejects(plan(two), (e: unknown) => isCode("manifest-incomplete")(e) && / carry xaccount edits/.test((e as XaError).message));
+  const checked = await plan(two, { check: true });
+  assert.deepEqual(checked.unrecorded, ["other.py", "server.py"]);
+  assert.deepEqual(checked.changes.map((c) => c.file), ["plain.py"]);
+  // A crashed run's journal: nothing is read until it is recovered.
+  put(path.join(one.packageDir, JOURNAL_FILE), journalOf([]));
+  await assert.rejects(plan(one), (e: unknown) => isCode("patch-interrupted")(e) && (e as XaError).exitCode === 2);
+  assert.throws(() => planRevert(PROFILE, one), isCode("patch-interrupted"));
+  assert.deepEqual(recoverInterrupted(one), { operation: "patch", pid: 4242, done: 0, total: 0, strayTemps: 0 });
+  assert.equal(recoverInterrupted(one), undefined);
+});
+
+test("planRevert: per recorded file restored, unchanged, missing or edited (restored only with force); then runtime and manifest go", async (t) => {
+  const files = { "a.py": SERVER(TOOL("a")), "b.py": SERVER(TOOL("b")), "c.py": SERVER(TOOL("c")), "d.py": SERVER(TOOL("d")) };
+  const located = demoTree(t, files);
+  assert.deepEqual(planRevert(PROFILE, located), { located, restored: [], unchanged: [], missing: [], edited: [], removes: [], ops: [], wasPatched: false });
+  await writePatch(await plan(located));
+  const at = (f: string): string => path.join(located.packageDir, f);
+  writeFileSync(at("b.py"), files["b.py"]); // back to the original by hand
+  rmSync(at("c.py"));
+  writeFileSync(at("d.py"), `${readFileSync(at("d.py"), "utf8")}# edited\n`);
+  chmodSync(at("a.py"), 0o600);
+  assert.throws(() => planRevert(PROFILE, located), (e: unknown) => isCode("patched-file-edited")(e) && (e as XaError).message.includes(at("d.py")));
+  const forced = planRevert(PROFILE, located, { force: true });
+  assert.deepEqual([forced.restored, forced.unchanged, forced.missing, forced.edited, forced.removes, forced.wasPatched], [["a.py", "d.py"], ["b.py"], ["c.py"], ["d.py"], [RUNTIME_FILE, MANIFEST_FILE], true]);
+  assert.deepEqual(
+    forced.ops.map((op) => [op.kind, path.basename(op.path), op.kind === "write" ? [op.mode, Buffer.from(op.bytes).toString()] : null]),
+    [
+      ["write", "a.py", [0o600, files["a.py"]]],
+      ["write", "d.py", [0o644 & ~process.umask(), files["d.py"]]],
+      ["delete", RUNTIME_FILE, null],
+      ["delete", MANIFEST_FILE, null],
+    ],
+  );
+  // Marks in a file the manifest does not record: its original is unknown, nothing is reverted.
+  writeFileSync(at("e.py"), "x = 1  # xaccount\n");
+  assert.throws(() => planRevert(PROFILE, located, { force: true }), (e: unknown) => isCode("manifest-incomplete")(e) && / carries /.test((e as XaError).message));
 });
 
 test("checkPlan (pure): findings by kind and the most serious code; a changed file with no unpatched tool lacks its import", () => {
