@@ -17,7 +17,19 @@ import { parsePython, type Node } from "../src/codemod/parse.js";
 import { findTools } from "../src/codemod/find-tools.js";
 import { applyInserts } from "../src/codemod/apply.js";
 import { hasDecorator, planFile, planImport, planParams } from "../src/codemod/plan.js";
-import { detectServer, detectServers, fromPyproject, fromSitePackages, parseScripts, projectKeys, recordPackages } from "../src/codemod/detect.js";
+import {
+  defaultPackagePath,
+  detectServer,
+  detectServers,
+  fromPyproject,
+  fromSitePackages,
+  isAwslabsServer,
+  normalizeDistribution,
+  parseScripts,
+  projectKeys,
+  recordPackages,
+  shortName,
+} from "../src/codemod/detect.js";
 import { candidateDirs, expandHome, locateIn } from "../src/codemod/locate.js";
 import { loadManifest, mergeInserts } from "../src/codemod/manifest.js";
 import { compareVersions, currentRuntime, runtimeAction } from "../src/codemod/vendor.js";
@@ -100,6 +112,8 @@ test("commitFiles: writes, creates and deletes in one go, modes kept exactly (um
   const d = path.join(pkg, "d.py");
   await commitFiles(pkg, "patch", [{ kind: "write", path: d, bytes: Buffer.from("D\n") }]);
   assert.equal(mode(d), 0o644);
+  // Deleting what is not there is done already.
+  await commitFiles(pkg, "revert", [{ kind: "delete", path: c }]);
   // Nothing to do touches nothing, not even a folder that is not there.
   await commitFiles(path.join(pkg, "missing"), "patch", []);
   assert.equal(existsSync(path.join(pkg, "missing")), false);
@@ -229,13 +243,14 @@ test("recoverJournal: each entry back to its bytes and mode; `done` counts only 
       { file: "nomode.py", before: b64("old\n"), mode: null, afterSha256: sha("new\n") },
       { file: "absent.py", before: null, mode: null, afterSha256: null },
       { file: "sub/x.py", before: null, mode: null, afterSha256: sha("x\n") },
+      { file: "nodir/new.py", before: null, mode: null, afterSha256: sha("x\n") },
     ]),
   );
   const umask = process.umask(0o077);
   t.after(() => process.umask(umask));
   const rec = recoverJournal(pkg);
-  // written, created, deleted, nomode: 4 made; pending, never-created, kept, moded, absent, sub/x: not.
-  assert.deepEqual(rec, { operation: "patch", pid: 4242, done: 4, total: 10, strayTemps: 1 });
+  // written, created, deleted, nomode: 4 made; pending, never-created, kept, moded, absent, sub/x, nodir/new: not.
+  assert.deepEqual(rec, { operation: "patch", pid: 4242, done: 4, total: 11, strayTemps: 1 });
   const text = (f: string): string | undefined => (existsSync(path.join(pkg, f)) ? readFileSync(path.join(pkg, f), "utf8") : undefined);
   assert.deepEqual(
     ["written.py", "pending.py", "created.py", "never-created.py", "deleted.py", "kept.py", "moded.py", "nomode.py", "absent.py"].map((f) => [f, text(f)]),
@@ -320,6 +335,23 @@ function install(site: string, short: string, opts: { module?: string; record?: 
   return path.dirname(pkg);
 }
 
+test("server names: awslabs.<name>-mcp-server in PEP 503 spellings, its short name and default package folder", () => {
+  const cases: Array<[string, boolean, string, string]> = [
+    ["awslabs.eks-mcp-server", true, "eks", "awslabs/eks_mcp_server"],
+    ["  awslabs_aws_healthomics_mcp_server \n", true, "aws-healthomics", "awslabs/aws_healthomics_mcp_server"],
+    ["AWSLABS-Cost.Explorer-MCP-Server", true, "cost-explorer", "awslabs/cost_explorer_mcp_server"],
+    ["awslabs..x__y-mcp-server", false, "awslabs-x-y-mcp-server", "awslabs/awslabs_x_y_mcp_server_mcp_server"],
+    ["awslabs.eks-mcp-server-extras", false, "awslabs-eks-mcp-server-extras", "awslabs/awslabs_eks_mcp_server_extras_mcp_server"],
+    ["my-awslabs.eks-mcp-server", false, "my-awslabs-eks-mcp-server", "awslabs/my_awslabs_eks_mcp_server_mcp_server"],
+    ["awslabs.-mcp-server", false, "awslabs-mcp-server", "awslabs/awslabs_mcp_server_mcp_server"],
+    ["awslabs.eks-mcp", false, "awslabs-eks-mcp", "awslabs/awslabs_eks_mcp_mcp_server"],
+  ];
+  for (const [name, ok, short, pkg] of cases) {
+    assert.deepEqual([isAwslabsServer(name), shortName(name), defaultPackagePath(name)], [ok, short, pkg], name);
+  }
+  assert.equal(normalizeDistribution("A.b_-C..d"), "a-b-c-d");
+});
+
 test("fromSitePackages: only *.dist-info folders named awslabs* count; the package folder is the first RECORD/top_level one that exists", (t) => {
   const site = tempDir(t, "xa-site-");
   // The package folder is named in RECORD, not the default awslabs/demo_mcp_server.
@@ -336,6 +368,7 @@ test("fromSitePackages: only *.dist-info folders named awslabs* count; the packa
   put(path.join(site, "awslabs.core-1.0.dist-info", "METADATA"), "Name: awslabs.core\n");
   mkdirSync(path.join(site, "awslabs_empty_mcp_server-1.0.dist-info"));
   const found = fromSitePackages(site).map((s) => [s.distribution, s.version ?? null, s.packagePath, s.entryModule, path.basename(s.source.file)]);
+  assert.deepEqual(new Set(fromSitePackages(site).map((s) => s.source.kind)), new Set(["dist-info"]));
   assert.deepEqual(found, [
     ["awslabs.bare-mcp-server", null, "awslabs/bare_mcp_server", "awslabs.bare_mcp_server.server", "awslabs_bare_mcp_server-2.0.dist-info"],
     ["awslabs.demo-mcp-server", "1.0", "awslabs/renamed_pkg", "awslabs.renamed_pkg.server", "awslabs_demo_mcp_server-1.0.dist-info"],
@@ -351,6 +384,7 @@ test("entry module: the console script of this package named like the distributi
     ["[console_scripts]\nawslabs.demo-mcp-server = awslabs.demo_mcp_server:main\n", "awslabs.demo_mcp_server"],
     // Another package's script (even one whose name starts like this package's) is not this server's.
     ["[console_scripts]\nawslabs.demo-mcp-server = awslabs.demo_mcp_server_extra.main:main\nx = elsewhere.mod:main\n", "awslabs.demo_mcp_server.server"],
+    ["[console_scripts]\nawslabs.demo-mcp-server = 1bad.module:main\nx = awslabs.demo_mcp_server.ok:main\n", "awslabs.demo_mcp_server.ok"],
     ["[gui_scripts]\nawslabs.demo-mcp-server = awslabs.demo_mcp_server.gui:main\n", "awslabs.demo_mcp_server.server"],
     ["", "awslabs.demo_mcp_server.server"],
   ];
@@ -363,7 +397,7 @@ test("entry module: the console script of this package named like the distributi
     put(path.join(src, "awslabs", "demo_mcp_server", "__init__.py"), "");
     const table = scripts.replace("[console_scripts]", "[project.scripts]").replace("[gui_scripts]", "[project.gui-scripts]");
     put(path.join(src, "pyproject.toml"), `[project]\nname = "awslabs.demo-mcp-server"\nversion = "3.1"\n${table}`);
-    assert.equal(fromPyproject(src)?.entryModule, entry, `pyproject: ${scripts}`);
+    assert.deepEqual([fromPyproject(src)?.entryModule, fromPyproject(src)?.version], [entry, "3.1"], `pyproject: ${scripts}`);
   }
 });
 
@@ -470,6 +504,7 @@ test("parseScripts, recordPackages: comments, quotes, sections; only .py files o
         "other/e_pkg/x.py,,",
         "\"awslabs/f_pkg/a,b.py\",,",
         "awslabs/g_pkg/x.py",
+        "lib/awslabs/h_pkg/x.py,,",
       ].join("\r\n"),
     ),
     ["awslabs/a_pkg", "awslabs/b_pkg", "awslabs/g_pkg"],
@@ -501,6 +536,9 @@ test("detectServers: a source tree from its root or up to three folders below; a
     [path.join(demo, "a", "b"), []],
     [extra, ["awslabs.extra-mcp-server"]],
     [path.join(extra, "a"), ["awslabs.extra-mcp-server"]],
+    // a folder beside the servers' packages holds none of them
+    [path.join(tree, "awslabs", "docs"), []],
+    [path.join(tree, "docs"), []],
   ] as const) {
     mkdirSync(p, { recursive: true });
     assert.deepEqual(detectServers(p).map((s) => s.distribution), names, p);
@@ -652,6 +690,7 @@ test("engine: the ops of a first patch (runtime, sources, manifest last), then u
   const located = demoTree(t, { "server.py": SERVER(TOOL("one")), "util.py": "def helper():\n    pass\n" });
   const first = await plan(located);
   assert.equal(first.hadManifest, false);
+  assert.equal(first.compile, undefined, "verify: false starts no Python");
   assert.equal(first.upToDate, false);
   assert.equal(first.manifestChanged, true);
   assert.equal(first.runtime.action, "add");
@@ -670,16 +709,16 @@ test("engine: the ops of a first patch (runtime, sources, manifest last), then u
   assert.deepEqual([again.upToDate, again.ops.length, again.changes.length, again.manifestChanged, again.hadManifest, again.runtime.action], [true, 0, 0, false, true, "keep"]);
   // Upstream adds a tool at the end of the patched file: the earlier insertions are kept, the new tool patched.
   const file = path.join(located.packageDir, "server.py");
-  writeFileSync(file, `${readFileSync(file, "utf8")}\n\n${TOOL("two")}`);
+  writeFileSync(file, `# upstream note\n${readFileSync(file, "utf8")}\n\n${TOOL("two")}`);
   const upgraded = await plan(located);
   assert.deepEqual(upgraded.changes.map((c) => c.file), ["server.py"]);
-  assert.deepEqual(toolRows(upgraded), ["server.py:9 one patched", "server.py:14 two unpatched"]);
+  assert.deepEqual(toolRows(upgraded), ["server.py:10 one patched", "server.py:15 two unpatched"]);
   assert.deepEqual(upgraded.ops.map((op) => path.basename(op.path)), ["server.py", MANIFEST_FILE]);
   await writePatch(upgraded);
   assert.equal((readFileSync(file, "utf8").match(/@cross_account/g) ?? []).length, 2);
   // The record rebuilds the original: the upstream text without any xaccount insertion.
   const record = (await plan(located)).manifest.files["server.py"];
-  assert.equal(Buffer.from(record?.original ?? "", "base64").toString(), `${SERVER(TOOL("one"))}\n\n${TOOL("two")}`);
+  assert.equal(Buffer.from(record?.original ?? "", "base64").toString(), `# upstream note\n${SERVER(TOOL("one"))}\n\n${TOOL("two")}`);
 });
 
 test("engine: an intact runtime from a newer xaccount is kept (and recorded as is), an older one replaced", async (t) => {
@@ -750,6 +789,86 @@ test("planRevert: per recorded file restored, unchanged, missing or edited (rest
   // Marks in a file the manifest does not record: its original is unknown, nothing is reverted.
   writeFileSync(at("e.py"), "x = 1  # xaccount\n");
   assert.throws(() => planRevert(PROFILE, located, { force: true }), (e: unknown) => isCode("manifest-incomplete")(e) && / carries /.test((e as XaError).message));
+});
+
+test("engine: `add_tool(x.fn)` is a tool named <tool>.fn, skipped as unresolved, unless every Tool.from_function resolved", async (t) => {
+  const fn = "for t in TOOLS:\n    mcp.add_tool(t.fn)\n";
+  const located = demoTree(t, { "server.py": SERVER(TOOL("one") + fn) });
+  const p = await plan(located, { check: true });
+  assert.deepEqual(toolRows(p), ["server.py:7 one unpatched", "server.py:10 <tool>.fn skipped unresolved"]);
+  const resolved = demoTree(t, { "server.py": SERVER(`def two(x: str) -> str:\n    return x\n\n\nTOOLS = [Tool.from_function(two)]\n${fn}`) });
+  assert.deepEqual(toolRows(await plan(resolved, { check: true })), ["server.py:6 two unpatched"]);
+});
+
+/** An executable stand-in for Python: notes that it ran, reads the sources, answers as told. */
+function fakePython(t: TestContext, dir: string, exit: number, out = ""): { marker: string } {
+  const marker = path.join(dir, "python-ran");
+  const file = put(path.join(dir, "fake-python"), `#!/bin/sh\ntouch '${marker}'\ncat > /dev/null\nprintf '%s' '${out}'\nexit ${exit}\n`);
+  chmodSync(file, 0o755);
+  const saved = process.env.XACCOUNT_PYTHON;
+  process.env.XACCOUNT_PYTHON = file;
+  t.after(() => {
+    if (saved === undefined) delete process.env.XACCOUNT_PYTHON;
+    else process.env.XACCOUNT_PYTHON = saved;
+  });
+  return { marker };
+}
+
+test("engine: Python compiles a plan with changes, refuses one it rejects, and is never started with verify off or nothing to change", async (t) => {
+  const located = demoTree(t, { "server.py": SERVER(TOOL("one")) });
+  const ok = fakePython(t, tempDir(t, "xa-py-"), 0);
+  const verified = await planPatch(PROFILE, located);
+  assert.deepEqual(verified.compile, { ran: true });
+  assert.equal(existsSync(ok.marker), true);
+  const off = fakePython(t, tempDir(t, "xa-py-"), 0);
+  assert.equal((await planPatch(PROFILE, located, { verify: false })).compile, undefined);
+  assert.equal(existsSync(off.marker), false, "verify: false");
+  fakePython(t, tempDir(t, "xa-py-"), 3, JSON.stringify({ file: "server.py", line: 9, message: "invalid syntax" }));
+  await assert.rejects(
+    planPatch(PROFILE, located),
+    (e: unknown) => isCode("patch-verify-failed")(e) && (e as XaError).exitCode === 1 && /the patched server\.py would not be valid Python \(line 9: invalid syntax\)/.test((e as XaError).message),
+  );
+  await writePatch(verified);
+  const idle = fakePython(t, tempDir(t, "xa-py-"), 0);
+  const upToDate = await planPatch(PROFILE, located);
+  assert.equal(upToDate.upToDate, true);
+  assert.equal(upToDate.compile, undefined);
+  assert.equal(existsSync(idle.marker), false, "nothing to change: Python never started");
+});
+
+const ENGINE_JS = path.join(path.dirname(WRITE_JS), "engine.js");
+
+test("engine: writePatch and writeRevert journal their operation (what a recovery reports)", (t) => {
+  const located = demoTree(t, { "server.py": SERVER(TOOL("one")) });
+  const step = (op: "patch" | "revert"): string => {
+    const call =
+      op === "patch"
+        ? "await e.writePatch(await e.planPatch(profile, located, { verify: false }));"
+        : "await e.writeRevert(e.planRevert(profile, located));";
+    const script = `const e = await import(${JSON.stringify(ENGINE_JS)});
+const profile = ${JSON.stringify(PROFILE)}; const located = ${JSON.stringify(located)};
+${call}`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", env: { ...process.env, XACCOUNT_TEST_CRASH_AFTER_STEP: "1" } });
+    assert.equal(r.signal, "SIGKILL", r.stderr);
+    return (recoverInterrupted(located) as { operation: string }).operation;
+  };
+  assert.equal(step("patch"), "patch");
+  return plan(located).then(async (p) => {
+    await writePatch(p);
+    assert.equal(step("revert"), "revert");
+  });
+});
+
+test("locateIn: another known server's package there is wrong-server (naming it); its own profile in the list is not", (t) => {
+  const root = tempDir(t, "xa-locate-");
+  put(path.join(root, "awslabs", "other_mcp_server", "server.py"), "");
+  const other: ServerProfile = { ...PROFILE, name: "other", title: "Other MCP server", packagePath: "awslabs/other_mcp_server", monorepoDir: "other-mcp-server" };
+  assert.throws(() => locateIn(PROFILE, root, [PROFILE, other]), (e: unknown) => isCode("wrong-server")(e) && (e as XaError).hint === `run: xaccount patch other ${root}`);
+  assert.throws(() => locateIn(PROFILE, root, [PROFILE]), (e: unknown) => isCode("server-not-found")(e) && (e as XaError).message.includes(path.join(root, "awslabs", "demo_mcp_server")));
+  assert.equal(locateIn(other, root, [PROFILE, other]).packageDir, path.join(root, "awslabs", "other_mcp_server"));
+  // A folder without a .py file is not the package.
+  mkdirSync(path.join(root, "awslabs", "demo_mcp_server", "data"), { recursive: true });
+  assert.throws(() => locateIn(PROFILE, root, [PROFILE]), isCode("server-not-found"));
 });
 
 test("checkPlan (pure): findings by kind and the most serious code; a changed file with no unpatched tool lacks its import", () => {
