@@ -31,7 +31,7 @@ import {
   shortName,
 } from "../src/codemod/detect.js";
 import { candidateDirs, expandHome, locateIn } from "../src/codemod/locate.js";
-import { loadManifest, mergeInserts } from "../src/codemod/manifest.js";
+import { loadManifest, mergeInserts, rebase } from "../src/codemod/manifest.js";
 import { compareVersions, currentRuntime, runtimeAction } from "../src/codemod/vendor.js";
 import { oneLine, PackageIndex, type ModuleSource } from "../src/codemod/package-index.js";
 import { commitFiles, recoverJournal, TEMP_FILE, type FileOp, type Journal } from "../src/codemod/write.js";
@@ -1014,6 +1014,8 @@ test("planImport: after the leading imports, the docstring, or at the top; only 
   const cases: Array<[string, string | undefined]> = [
     ["import os\n\ndef f(): pass\n", `import os\n${IMPORT}\n\ndef f(): pass\n`],
     ["from __future__ import annotations\nimport os\ndef f(): pass\nimport late\n", `from __future__ import annotations\nimport os\n${IMPORT}\ndef f(): pass\nimport late\n`],
+    ["import os\n@mcp.tool()\ndef f(): pass\nimport late\n", `import os\n${IMPORT}\n@mcp.tool()\ndef f(): pass\nimport late\n`],
+    ["import os\nclass C: pass\nimport late\n", `import os\n${IMPORT}\nclass C: pass\nimport late\n`],
     ['"""Doc."""\n\ndef f(): pass\n', `"""Doc."""\n${IMPORT}\n\ndef f(): pass\n`],
     ['# header\n"""Doc."""\ndef f(): pass\n', `# header\n"""Doc."""\n${IMPORT}\ndef f(): pass\n`],
     ['x = "not a docstring" + y\ndef f(): pass\n', `${IMPORT}\nx = "not a docstring" + y\ndef f(): pass\n`],
@@ -1052,6 +1054,13 @@ test("planFile: the import goes wherever a tool is or gets patched; a file of on
   const own = "@mcp.tool()\ndef f(account_id: str): pass\n";
   assert.equal(patchOf(own), own);
   assert.equal(patchOf("x = 1\n"), "x = 1\n");
+  // Verdicts in line order, the skipped registrations among them.
+  const src = "from .x import g\n\n@mcp.tool()\ndef f(): pass\n\nmcp.add_tool(g)\n\n@mcp.tool()\ndef h(account_id, b): pass\n";
+  const root = parsePython(src).rootNode;
+  assert.deepEqual(
+    planFile(src, root, findTools(root), PLAN_OPTS).tools.map((v) => `${v.line} ${v.name} ${v.status}${v.skip ? ` ${v.skip}` : ""}`),
+    ["4 f unpatched", "6 g skipped unresolved", "9 h skipped own-account-id"],
+  );
   assert.equal(patchOf("@mcp.tool()\ndef f(): pass\n"), `${IMPORT}\n@mcp.tool()\n@cross_account\ndef f(account_id: AccountId = None): pass\n`);
 });
 
@@ -1077,7 +1086,7 @@ const bindingRow = (b: ReturnType<PackageIndex["lookup"]>): string =>
 test("PackageIndex: bindings in try/except/else/finally and if/elif/else blocks, the first branch that binds", () => {
   const index = indexOf({
     "__init__.py": "",
-    "impl.py": "def f(): pass\ndef g(): pass\ndef h(): pass\ndef k(): pass\n",
+    "impl.py": "def f(): pass\ndef g(): pass\ndef h(): pass\ndef k(): pass\n@decorated\ndef d(): pass\nclass C: pass\n",
     "server.py": [
       "try:",
       "    import fast",
@@ -1102,6 +1111,13 @@ test("PackageIndex: bindings in try/except/else/finally and if/elif/else blocks,
     ].join("\n"),
   });
   const rows = ["f", "g", "fin", "h", "k", "el", "fast", "nothing"].map((n) => `${n}: ${bindingRow(index.lookup("pkg.server", n))}`);
+  assert.deepEqual(["d", "C", "f", "nothing"].map((n) => `${n}: ${bindingRow(index.lookup("pkg.impl", n))}`), [
+    "d: def impl.py",
+    "C: class impl.py",
+    "f: def impl.py",
+    "nothing: unknown pkg.impl defines no nothing",
+  ]);
+  assert.deepEqual(index.lookup("pkg.missing", "x"), { kind: "unknown", why: "x is defined in another module (pkg.missing) that is not among this package's files" });
   assert.deepEqual(rows, [
     "f: def impl.py",
     "g: def impl.py",
@@ -1250,6 +1266,20 @@ test("mergeInserts: a new insertion before, at either edge of, or after an earli
     assert.equal(applyInserts(base.original, merged), applyInserts(current, [{ at, text: "n" }]), String(at));
   }
   for (const at of [6, 7]) assert.throws(() => mergeInserts(base, [{ at, text: "n" }]), /falls inside an earlier one/, String(at));
+});
+
+test("rebase: no record or no marks is the original as is; a changed text without a line diff is a conflict; insertions in any order", () => {
+  const record = (original: string, inserts: Array<{ at: number; text: string }>) => ({
+    originalSha256: "",
+    original: Buffer.from(original).toString("base64"),
+    patchedSha256: "",
+    inserts,
+  });
+  assert.deepEqual(rebase("abc", undefined, true), { kind: "ok", original: "abc", inserts: [] });
+  assert.deepEqual(rebase("abc", record("xyz", [{ at: 1, text: "Q" }]), false), { kind: "ok", original: "abc", inserts: [] });
+  const r = record("abc", [{ at: 2, text: "Y" }, { at: 1, text: "X" }]); // patched: aXbYc
+  assert.deepEqual(rebase("aXbYc", r, true), { kind: "ok", original: "abc", inserts: [{ at: 1, text: "X" }, { at: 2, text: "Y" }] });
+  assert.deepEqual(rebase("aXbYc!", r, true), { kind: "conflict", detail: "changed since the patch (no line diff available to place the earlier insertions)" });
 });
 
 test("compareVersions: numeric parts, missing ones are 0, tails after - or + ignored as text", () => {
