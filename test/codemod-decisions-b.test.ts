@@ -147,6 +147,9 @@ test("commitFiles: a temp file that cannot be created (name too long) leaves eve
   );
   assert.equal(readFileSync(a, "utf8"), "A before\n");
   assert.deepEqual(listing(pkg), ["a.py", "c.py", "sub"]);
+  // A target that cannot be read (a folder): its own error, before the journal.
+  await assert.rejects(commitFiles(pkg, "patch", [{ kind: "write", path: path.join(pkg, "sub"), bytes: Buffer.from("x") }]), (e: NodeJS.ErrnoException) => e.code === "EISDIR");
+  assert.deepEqual(listing(pkg), ["a.py", "c.py", "sub"]);
 });
 
 const WRITE_JS = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "src", "codemod", "write.js");
@@ -205,6 +208,49 @@ test("crash at each write step: the journal is there from step 1, then each temp
   const done = crashAt(none.pkg, none.ops, 8);
   assert.equal(done.status, 0, done.stderr);
   assert.deepEqual(listing(none.pkg), ["a.py", "sub", "sub/b.py"]);
+});
+
+test("commitFiles for a user who may not write: permission-denied naming the folder or the file, before anything changes", (t) => {
+  // Run as an unprivileged user (root may write anything): uid 65534 when the tests run as root.
+  const asRoot = process.getuid?.() === 0;
+  const base = mkdtempSync(path.join(os.tmpdir(), "xa-perm-"));
+  chmodSync(base, 0o755);
+  const roDir = path.join(base, "ro-dir");
+  put(path.join(roDir, "a.py"), "A\n");
+  chmodSync(roDir, 0o555);
+  const rwDir = path.join(base, "rw-dir");
+  put(path.join(rwDir, "ro.py"), "R\n");
+  chmodSync(path.join(rwDir, "ro.py"), 0o444);
+  chmodSync(rwDir, 0o777);
+  t.after(() => {
+    chmodSync(roDir, 0o755);
+    rmSync(base, { recursive: true, force: true });
+  });
+  const attempt = (pkg: string, ops: FileOp[]): { code?: string; message?: string; done?: boolean } => {
+    const plain = ops.map((op) => (op.kind === "write" ? { ...op, bytes: Buffer.from(op.bytes).toString("base64") } : op));
+    const script = `import { commitFiles } from ${JSON.stringify(WRITE_JS)};
+const ops = ${JSON.stringify(plain)}.map((op) => (op.kind === "write" ? { ...op, bytes: Buffer.from(op.bytes, "base64") } : op));
+try { await commitFiles(${JSON.stringify(pkg)}, "patch", ops); console.log(JSON.stringify({ done: true })); }
+catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", ...(asRoot ? { uid: 65534, gid: 65534 } : {}) });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { code?: string; message?: string };
+  };
+  const before = [listing(roDir), listing(rwDir)];
+  assert.deepEqual(attempt(roDir, [{ kind: "write", path: path.join(roDir, "a.py"), bytes: Buffer.from("B\n") }]), {
+    code: "permission-denied",
+    message: `cannot write ${roDir}: permission denied (EACCES); nothing was written`,
+  });
+  // The folder may be written, the file not: named after the new file that is not there yet (no error for it).
+  assert.deepEqual(
+    attempt(rwDir, [
+      { kind: "write", path: path.join(rwDir, "new.py"), bytes: Buffer.from("N\n") },
+      { kind: "write", path: path.join(rwDir, "ro.py"), bytes: Buffer.from("B\n") },
+    ]),
+    { code: "permission-denied", message: `cannot write ${path.join(rwDir, "ro.py")}: permission denied (EACCES); nothing was written` },
+  );
+  assert.deepEqual([listing(roDir), listing(rwDir)], before);
+  assert.equal(readFileSync(path.join(rwDir, "ro.py"), "utf8"), "R\n");
 });
 
 /** A journal written by hand: the states a crash can leave, file by file. */
@@ -384,6 +430,8 @@ test("entry module: the console script of this package named like the distributi
     ["[console_scripts]\nawslabs.demo-mcp-server = awslabs.demo_mcp_server:main\n", "awslabs.demo_mcp_server"],
     // Another package's script (even one whose name starts like this package's) is not this server's.
     ["[console_scripts]\nawslabs.demo-mcp-server = awslabs.demo_mcp_server_extra.main:main\nx = elsewhere.mod:main\n", "awslabs.demo_mcp_server.server"],
+    ["[console_scripts]\nawslabs.demo-mcp-server = awslabs.demo_mcp_server.plain\n", "awslabs.demo_mcp_server.plain"],
+    ["[console_scripts]\nawslabs.demo-mcp-server = awslabs.demo_mcp_server.cli : main [extra]\n", "awslabs.demo_mcp_server.cli"],
     ["[console_scripts]\nawslabs.demo-mcp-server = 1bad.module:main\nx = awslabs.demo_mcp_server.ok:main\n", "awslabs.demo_mcp_server.ok"],
     ["[gui_scripts]\nawslabs.demo-mcp-server = awslabs.demo_mcp_server.gui:main\n", "awslabs.demo_mcp_server.server"],
     ["", "awslabs.demo_mcp_server.server"],
@@ -719,6 +767,15 @@ test("engine: the ops of a first patch (runtime, sources, manifest last), then u
   // The record rebuilds the original: the upstream text without any xaccount insertion.
   const record = (await plan(located)).manifest.files["server.py"];
   assert.equal(Buffer.from(record?.original ?? "", "base64").toString(), `# upstream note\n${SERVER(TOOL("one"))}\n\n${TOOL("two")}`);
+  // util.py gets a tool and is patched; then upstream replaces it wholesale without one: no record is kept for it.
+  writeFileSync(path.join(located.packageDir, "util.py"), SERVER(TOOL("three")));
+  await writePatch(await plan(located));
+  assert.deepEqual(Object.keys((await plan(located)).manifest.files), ["server.py", "util.py"]);
+  writeFileSync(path.join(located.packageDir, "util.py"), "def helper():\n    pass\n");
+  const replaced = await plan(located);
+  assert.deepEqual(Object.keys(replaced.manifest.files), ["server.py"]);
+  assert.deepEqual(replaced.changes, []);
+  assert.deepEqual(replaced.ops.map((op) => path.basename(op.path)), [MANIFEST_FILE]);
 });
 
 test("engine: an intact runtime from a newer xaccount is kept (and recorded as is), an older one replaced", async (t) => {
@@ -736,6 +793,13 @@ test("engine: an intact runtime from a newer xaccount is kept (and recorded as i
   assert.deepEqual(newer.runtime.existing, { version: "999.0.0", sha256: sha256(body) });
   assert.deepEqual([newer.manifest.runtime.version, newer.manifest.runtime.sha256, newer.manifest.runtime.fileSha256], ["999.0.0", sha256(body), sha256(as("999.0.0"))]);
   assert.equal(newer.ops.some((op) => op.path === runtime), false);
+  // The very runtime we ship under another version's header: kept as it is, and recorded as it is.
+  const sameBody = Buffer.concat([Buffer.from(`# Vendored by xaccount 0.0.9 sha256=${stamp.sha256}\n# Do not edit: \`xaccount patch\` replaces this file and \`xaccount patch --revert\` removes it.\n`), ours]);
+  writeFileSync(runtime, sameBody);
+  const same = await plan(located);
+  assert.equal(same.runtime.action, "keep");
+  assert.equal(same.manifest.runtime.fileSha256, sha256(sameBody));
+  assert.equal(same.ops.some((op) => op.path === runtime), false);
   writeFileSync(runtime, as("0.0.1"));
   const older = await plan(located);
   assert.equal(older.runtime.action, "replace");
