@@ -533,7 +533,8 @@ test("wrappedCallers: every call and decoration of a module-level wrapper factor
     "server.py def g [file,def]",
   ]);
   // A module with its own deco, or none bound at module level: another function.
-  const own = lines("def deco(x): return x", "deco(k)");
+  // own.py's deco stands where m.py's does: only the file tells them apart.
+  const own = lines("import functools", "", "def deco(x): return x", "deco(k)");
   const local = lines("def h():", "    deco = 1", "    return deco");
   assert.deepEqual(wrapped({ "m.py": FACTORY_MODULE, "own.py": own, "local.py": local, "server.py": lines("from .m import deco", "deco(f)") }), ["server.py arg f [file,arg]"]);
   // The function's place among the factory's parameters, and the tool name the call gives.
@@ -560,6 +561,8 @@ test("wrappedCallers: every use of the factory it cannot follow is a refusal nam
     assert.equal(wrapped({ "m.py": FACTORY_MODULE, "server.py": `from .m import deco\n${use}\ndeco(f)\n` }), refusal, use);
   }
   assert.equal(wrapped({ "m.py": FACTORY_MODULE }), "no call of deco that hands it a function was found in the package");
+  // A later def of the same name in the same module: its calls are not the factory's.
+  assert.equal(wrapped({ "m.py": FACTORY_MODULE + lines("def deco(x): return x", "deco(f)") }), "no call of deco that hands it a function was found in the package");
   // What the wrapper wraps must be a parameter of a factory the package calls.
   const cases: Array<[string, string]> = [
     [lines("import functools", "@functools.wraps(f)", "def wrapper(*a, **k): pass"), "f is neither a function of this package nor a parameter of the factory"],
@@ -571,6 +574,10 @@ test("wrappedCallers: every use of the factory it cannot follow is a refusal nam
     ],
     [
       lines("def make():", "    def deco(func):", "        @wraps(func)", "        def wrapper(*a, **k): pass", "        return wrapper", "    return 1"),
+      "deco, which receives it, is not a module-level function (or one returned by one), so its callers cannot be traced",
+    ],
+    [
+      lines("def make():", "    def deco(func):", "        @wraps(func)", "        def wrapper(*a, **k): pass", "        return wrapper", "    other = 1", "    return other"),
       "deco, which receives it, is not a module-level function (or one returned by one), so its callers cannot be traced",
     ],
     [
@@ -609,6 +616,13 @@ test("wrappedCallers: a factory returned by a module-level function, called then
   for (const [use, refusal] of refusals) {
     assert.equal(wrapped({ "m.py": CURRIED_MODULE, "server.py": `from .m import make\n${use}\nmake('ok')(f)\n` }), refusal, use);
   }
+});
+
+test("wrappedCallers: a decorated module-level factory is still module-level", () => {
+  const decorated = FACTORY_MODULE.replace("def deco(func):", "@log\ndef deco(func):");
+  assert.deepEqual(wrapped({ "m.py": decorated, "server.py": lines("from .m import deco", "deco(f)") }), ["server.py arg f [file,arg]"]);
+  const curried = CURRIED_MODULE.replace("def make(name):", "@log\ndef make(name):");
+  assert.deepEqual(wrapped({ "m.py": curried, "server.py": lines("from .m import make", "make('n')(f)") }), ["server.py arg f named n [file,arg,name]"]);
 });
 
 test("callersOf: a registration helper's parameter, at the position it has", () => {
