@@ -792,6 +792,7 @@ test("resolver: loop variables, from the innermost loop out", () => {
       ["problem t loops over get(), which is not a list xaccount can read statically (registered the result of calling get(...): what it returns is only known at run time)"],
     ],
     ["a loop over an empty list", lines("for t in []:", "    REG(t)"), ["problem t loops over [], which is empty where it is defined (filled at run time)"]],
+    ["a loop over a list with a def and a problem", lines("def f(): pass", "for t in [f, nowhere]:", "    REG(t)"), ["def server.py:f", "problem nowhere is not defined in server.py"]],
     ["after the loop, the module's binding", lines("def f(): pass", "def g(): pass", "t = f", "for t in [g]:", "    pass", "REG(t)"), ["def server.py:f"]],
     ["in the loop's own list, not the loop variable", lines("def f(): pass", "t = f", "for t in [REG(t)]:", "    pass"), ["def server.py:f"]],
     ["a loop over pairs", lines("for a, b in pairs:", "    REG(a)"), ["problem a is not defined in server.py"]],
@@ -853,6 +854,9 @@ test("resolver: attributes: self's methods, a module's names and __all__, a Tool
     ["a module and something else", lines("from . import tools", "for m in [tools, x]:", "    REG(m.f)"), ["problem m.f is not a function xaccount can find statically"]],
     ["a module and a def", lines("from . import tools", "def d(): pass", "for m in [tools, d]:", "    REG(m.f)"), ["problem m.f is not a function xaccount can find statically"]],
     ["a Tool object's fn", lines("REG(t.fn)"), ["tool-fn t.fn"]],
+    ["an attribute of nothing", lines("REG([].f)"), ["problem [].f is not a function xaccount can find statically"]],
+    ["self outside any def", lines("REG(self.a)"), ["problem self.a is not a function xaccount can find statically"]],
+    ["a module without __all__", lines("from . import listed", "REG(listed.__all__)"), ["problem pkg.listed.__all__ is not a literal list of names"]],
     ["a module's fn is the module's", lines("from . import tools", "REG(tools.fn)"), ["problem pkg.tools defines no fn"]],
     ["an unknown attribute", lines("REG(a.b)"), ["problem a.b is not a function xaccount can find statically"]],
     ["a proxy's attribute", lines("REG(proxy.tools)"), ["problem proxy.tools is not a function xaccount can find statically [remote]"]],
@@ -874,6 +878,7 @@ test("resolver: getattr over a module and names, __all__'s names only in their o
     ["an object that is not there", lines("REG(getattr(x, 'f'))"), ["problem getattr(x, 'f'): x is not defined in server.py"]],
     ["an object that is not a module", lines("def d(): pass", "REG(getattr(d, 'f'))"), ["problem getattr(d, 'f'): not a module and a name xaccount can read statically"]],
     ["a name that is not a string", lines("from . import tools", "def d(): pass", "REG(getattr(tools, d))"), ["problem getattr(tools, d): not a module and a name xaccount can read statically"]],
+    ["names some of which are not strings", lines("from . import tools", "def d(): pass", "for n in ['f', d]:", "    REG(getattr(tools, n))"), ["problem getattr(tools, n): not a module and a name xaccount can read statically"]],
     ["a name that cannot be read", lines("from . import tools", "REG(getattr(tools, pick()))"), ["problem getattr(tools, pick()): registered the result of calling pick(...): what it returns is only known at run time"]],
     ["a module and a def", lines("from . import tools", "def d(): pass", "for m in [tools, d]:", "    REG(getattr(m, 'f'))"), ["problem getattr(m, 'f'): not a module and a name xaccount can read statically"]],
   ]);
@@ -885,6 +890,7 @@ test("resolver: calls: Tool.from_function, proxies, pass-through factories", () 
     ["fn= and name=", lines("def f(): pass", "REG(FunctionTool.from_function(fn=f, name='n'))"), ["def server.py:f as n"]],
     ["fn= beats the first positional", lines("def f(): pass", "def g(): pass", "REG(Tool.from_function(g, fn=f))"), ["def server.py:f"]],
     ["a module path", lines("def f(): pass", "REG(fastmcp.tools.Tool.from_function(f, name=n))"), ["def server.py:f"]],
+    ["spaces around the dot", lines("def f(): pass", "REG(Tool . from_function(f))", "REG(Tool. from_function(f))", "REG(Tool .from_function(f))"), ["def server.py:f"]],
     ["no function", lines("REG(Tool.from_function(name='n'))"), ["problem Tool.from_function(name='n'): no function given"]],
     ["a name for a string is none", lines("REG(Tool.from_function('s', name='n'))"), ["string s"]],
     ["a Prompt is not a Tool", lines("def f(): pass", "REG(Prompt.from_function(f))"), ["problem registered the result of calling Prompt.from_function(...): what it returns is only known at run time"]],
@@ -897,6 +903,9 @@ test("resolver: calls: Tool.from_function, proxies, pass-through factories", () 
     ["no argument", lines("from .wraps import wrap", "REG(wrap())"), ["problem registered the result of calling wrap(...): what it returns is only known at run time"]],
     ["a factory whose def wraps nothing", lines("from .wraps import plain", "def f(): pass", "REG(plain(f))"), ["problem registered the result of calling plain(...): what it returns is only known at run time"]],
     ["a factory whose def wraps another name", lines("from .wraps import foreign", "def f(): pass", "REG(foreign(f))"), ["problem registered the result of calling foreign(...): what it returns is only known at run time"]],
+    ["either of two factories", lines("from .wraps import wrap", "def f(): pass", "for w in [wrap, wrap]:", "    REG(w(f))"), ["problem registered the result of calling w(...): what it returns is only known at run time"]],
+    ["a module called", lines("from . import tools", "def f(): pass", "REG(tools(f))"), ["problem registered the result of calling tools(...): what it returns is only known at run time"]],
+    ["a string called", lines("def f(): pass", "REG('s'(f))"), ["problem registered the result of calling 's'(...): what it returns is only known at run time"]],
     ["a class called", lines("class C: pass", "REG(C())"), ["problem registered the result of calling C(...): what it returns is only known at run time"]],
     ["a call of a call", lines("REG(make()())"), ["problem registered the result of calling make()(...): what it returns is only known at run time"]],
   ]);
@@ -927,6 +936,12 @@ test("resolver: pass-through wrappers registered: what they wrap, a few levels d
       "a factory's wrapper, through every call of the factory, named by it",
       lines("import functools", "def f(): pass", "def deco(func, name=None):", "    @functools.wraps(func)", "    def wrapper(*args, **kwargs): pass", "    REG(wrapper)", "    return wrapper", "deco(f, 'n')", "@deco", "def g(): pass"),
       ["def server.py:f as n", "def server.py:g as undefined"],
+    ],
+    [
+      // A string among the functions handed over: the factory's callers are read one by one.
+      "a factory handed a string and a def",
+      lines("import functools", "def f(): pass", "def deco(func):", "    @functools.wraps(func)", "    def wrapper(*args, **kwargs): pass", "    REG(wrapper)", "    return wrapper", "deco('s')", "deco(f, name='n')", "deco(nowhere)"),
+      ["string s", "def server.py:f as n", "problem nowhere is not defined in server.py"],
     ],
     [
       "a factory nobody calls",
@@ -984,6 +999,39 @@ test("resolver: a chain of names ends at a depth limit, said as such", () => {
   assert.equal(longest, 11, "twelve names followed, no more");
   assert.deepEqual(index(12), ["problem f: too many indirections to follow"]);
   assert.deepEqual(index(13), ["problem x0: too many indirections to follow"]);
+});
+
+test("resolver: every construct spends one level of the depth budget, no more, no less", () => {
+  // xN stands for f (or what the construct needs) through a chain of N names; the longest chain that still
+  // resolves says how many levels the construct itself spends on the way.
+  const chain = (n: number, start: string): string[] => [`x0 = ${start}`, ...Array.from({ length: n }, (_, i) => `x${i + 1} = x${i}`)];
+  const constructs: Array<[string, (x: string) => string[], string, string, number]> = [
+    ["a bare name", (x) => [`REG(${x})`], "f", "def server.py:f", 11],
+    ["a list element", (x) => [`REG([${x}])`], "f", "def server.py:f", 10],
+    ["parentheses", (x) => [`REG((${x}))`], "f", "def server.py:f", 10],
+    ["a loop's list", (x) => [`for t in [${x}]:`, "    REG(t)"], "f", "def server.py:f", 9],
+    ["a helper's caller", (x) => ["def reg(fn):", "    REG(fn)", `reg(${x})`], "f", "def server.py:f", 10],
+    ["an attribute's module", (x) => [`REG(${x}.f)`], "tools", "def tools.py:f", 10],
+    ["Tool.from_function", (x) => [`REG(Tool.from_function(${x}))`], "f", "def server.py:f", 10],
+    ["a factory called", (x) => [`REG(${x}(f))`], "wrap", "def server.py:f", 10],
+    ["a factory's argument", (x) => [`REG(wrap(${x}))`], "f", "def server.py:f", 10],
+    ["getattr's module", (x) => [`REG(getattr(${x}, 'f'))`], "tools", "def tools.py:f", 10],
+    ["getattr's name", (x) => [`REG(getattr(tools, ${x}))`], "'f'", "def tools.py:f", 10],
+    ["a wrapper's target", (x) => ["import functools", `@functools.wraps(${x})`, "def w(*a, **k): pass", "REG(w)"], "f", "def server.py:f as undefined", 10],
+    [
+      "a wrapper factory's caller",
+      (x) => ["import functools", "def deco(func):", "    @functools.wraps(func)", "    def wrapper(*args, **kwargs): pass", "    REG(wrapper)", "    return wrapper", "deco('s')", `deco(${x})`],
+      "f",
+      "def server.py:f as undefined",
+      10,
+    ],
+  ];
+  for (const [why, use, start, want, longest] of constructs) {
+    const at = (n: number): string[] =>
+      resolveReg({ ...LIB, "server.py": lines("from . import tools", "from .wraps import wrap", "def f(): pass", ...chain(n, start), ...use(`x${n}`)) }).filter((l) => l !== "string s");
+    assert.deepEqual(at(longest), [want], `${why}: ${longest} names`);
+    assert.notDeepEqual(at(longest + 1), [want], `${why}: ${longest + 1} names`);
+  }
 });
 
 test("resolve helpers: parameter names, positional and keyword arguments, string values", () => {
