@@ -685,6 +685,17 @@ const LIB: Record<string, string> = {
     "def plain(fn):",
     "    def w(*args, **kwargs): pass",
     "    return w",
+    "def unreturned(fn):",
+    "    @functools.wraps(fn)",
+    "    def w(*args, **kwargs): pass",
+    "    w",
+    "    return None",
+    "def two(a, b):",
+    "    @functools.wraps(a)",
+    "    def w1(*args, **kwargs): pass",
+    "    @functools.wraps(b)",
+    "    def w2(*args, **kwargs): pass",
+    "    return w2",
     "def foreign(fn):",
     "    @functools.wraps(g)",
     "    def w(*args, **kwargs): pass",
@@ -767,6 +778,7 @@ test("resolver: keyword names given where a value is made name the problems it h
     ["tool_name=, in parentheses", lines("x = (make(tool_name='t'))", "REG(x)"), ["problem registered the result of calling make(...): what it returns is only known at run time (name t)"]],
     ["a name that is not a string is no name", lines("x = make(name=n)", "REG(x)"), ["problem registered the result of calling make(...): what it returns is only known at run time"]],
     ["another keyword is no name", lines("x = make(title='n')", "REG(x)"), ["problem registered the result of calling make(...): what it returns is only known at run time"]],
+    ["a walrus is no keyword", lines("x = make(name := 'n')", "REG(x)"), ["problem registered the result of calling make(...): what it returns is only known at run time"]],
     [
       "a name the problem already has is kept",
       lines("y = make(name='inner')", "x = [y, make(name='outer')]", "REG(x)"),
@@ -856,6 +868,11 @@ test("resolver: attributes: self's methods, a module's names and __all__, a Tool
     ["a Tool object's fn", lines("REG(t.fn)"), ["tool-fn t.fn"]],
     ["an attribute of nothing", lines("REG([].f)"), ["problem [].f is not a function xaccount can find statically"]],
     ["self outside any def", lines("REG(self.a)"), ["problem self.a is not a function xaccount can find statically"]],
+    [
+      "another parameter is not self",
+      lines("class C:", "    def a(self): pass", "    def setup(self, other):", "        REG(other.a)"),
+      ["problem other.a is not a function xaccount can find statically"],
+    ],
     ["a module without __all__", lines("from . import listed", "REG(listed.__all__)"), ["problem pkg.listed.__all__ is not a literal list of names"]],
     ["a module's fn is the module's", lines("from . import tools", "REG(tools.fn)"), ["problem pkg.tools defines no fn"]],
     ["an unknown attribute", lines("REG(a.b)"), ["problem a.b is not a function xaccount can find statically"]],
@@ -902,6 +919,9 @@ test("resolver: calls: Tool.from_function, proxies, pass-through factories", () 
     ["the parameter it wraps, not the first", lines("from .wraps import wrap2", "def f(): pass", "REG(wrap2('n', f))"), ["def server.py:f"]],
     ["no argument", lines("from .wraps import wrap", "REG(wrap())"), ["problem registered the result of calling wrap(...): what it returns is only known at run time"]],
     ["a factory whose def wraps nothing", lines("from .wraps import plain", "def f(): pass", "REG(plain(f))"), ["problem registered the result of calling plain(...): what it returns is only known at run time"]],
+    ["a factory that makes a wrapper but returns none", lines("from .wraps import unreturned", "def f(): pass", "REG(unreturned(f))"), ["problem registered the result of calling unreturned(...): what it returns is only known at run time"]],
+    ["a factory with two wrappers returns the second", lines("from .wraps import two", "def f(): pass", "def g(): pass", "REG(two(f, g))"), ["def server.py:g"]],
+    ["fn given by walrus is not fn=", lines("def f(): pass", "REG(Tool.from_function(fn := f))"), ["problem fn := f (named expression) is not a function xaccount can find statically"]],
     ["a factory whose def wraps another name", lines("from .wraps import foreign", "def f(): pass", "REG(foreign(f))"), ["problem registered the result of calling foreign(...): what it returns is only known at run time"]],
     ["either of two factories", lines("from .wraps import wrap", "def f(): pass", "for w in [wrap, wrap]:", "    REG(w(f))"), ["problem registered the result of calling w(...): what it returns is only known at run time"]],
     ["a module called", lines("from . import tools", "def f(): pass", "REG(tools(f))"), ["problem registered the result of calling tools(...): what it returns is only known at run time"]],
@@ -940,8 +960,32 @@ test("resolver: pass-through wrappers registered: what they wrap, a few levels d
     [
       // A string among the functions handed over: the factory's callers are read one by one.
       "a factory handed a string and a def",
-      lines("import functools", "def f(): pass", "def deco(func):", "    @functools.wraps(func)", "    def wrapper(*args, **kwargs): pass", "    REG(wrapper)", "    return wrapper", "deco('s')", "deco(f, name='n')", "deco(nowhere)"),
-      ["string s", "def server.py:f as n", "problem nowhere is not defined in server.py"],
+      lines("import functools", "def f(): pass", "def deco(func):", "    @functools.wraps(func)", "    def wrapper(*args, **kwargs): pass", "    REG(wrapper)", "    return wrapper", "deco('s')", "deco(f, name='n')", "deco(nowhere)", "@deco", "def g(): pass"),
+      ["string s", "def server.py:f as n", "def server.py:g as undefined", "problem nowhere is not defined in server.py"],
+    ],
+    [
+      "a factory handed a string and wrappers three and four deep",
+      lines(
+        "import functools",
+        "def f(): pass",
+        "@functools.wraps(f)",
+        "def w1(*a, **k): pass",
+        "@functools.wraps(w1)",
+        "def w2(*a, **k): pass",
+        "@functools.wraps(w2)",
+        "def w3(*a, **k): pass",
+        "@functools.wraps(w3)",
+        "def w4(*a, **k): pass",
+        "def deco(func):",
+        "    @functools.wraps(func)",
+        "    def wrapper(*args, **kwargs): pass",
+        "    REG(wrapper)",
+        "    return wrapper",
+        "deco('s')",
+        "deco(w3)",
+        "deco(w4)",
+      ),
+      ["string s", "def server.py:f as undefined", "problem pass-through wrapper w1 wraps another wrapper too deeply to follow [wrapper]"],
     ],
     [
       "a factory nobody calls",
@@ -1101,6 +1145,15 @@ test("findTools: decorators, bare or called, named by name= or a first string; n
       "def no5(): pass",
       "@mcp.tool(name=n)",
       "def g(): pass",
+      "@mcp.tool()\nclass K2: pass",
+      "@mcp.add_tool()",
+      "def no6(): pass",
+      "@mcp.mount()",
+      "def no7(): pass",
+      "@mcp.add_tool",
+      "def no8(): pass",
+      "@mcp.mount",
+      "def no9(): pass",
     ),
   );
   assert.deepEqual(r.tools, [
@@ -1115,6 +1168,8 @@ test("findTools: decorators, bare or called, named by name= or a first string; n
   assert.deepEqual(r.skipped, []);
   // The byte order mark moves every index by one: the decorator is still found.
   assert.deepEqual(found("\uFEFF@mcp.tool\ndef a(): pass\n").tools, ["a/a server.py:2 decorator"]);
+  // Without a package around it, the module is module.py.
+  assert.deepEqual(findTools(parsePython("@mcp.tool\ndef a(): pass\n").rootNode).tools.map((t) => t.file), ["module.py"]);
 });
 
 test("findTools: call registrations, applied decorators, and what passes no function", () => {
@@ -1159,6 +1214,7 @@ test("findTools: one def registered twice is one tool, under the name given wher
     [lines("def f(): pass", "mcp.add_tool(f, name='a')", "mcp.add_tool(f, name='b')"), ["a/f server.py:1 call"]],
     [lines("def f(): pass", "mcp.add_tool(f, name='f')", "mcp.add_tool(f, name='b')"), ["b/f server.py:1 call"]],
     [lines("def f(): pass", "mcp.add_tool(f)", "mcp.add_tool(f)"), ["f/f server.py:1 call"]],
+    [lines("@mcp.tool", "def f(): pass", "mcp.add_tool(f)"), ["f/f server.py:2 decorator"]],
     // In the order of the defs, not of the registrations.
     [lines("def b(): pass", "def a(): pass", "mcp.add_tool(a)", "mcp.add_tool(b)"), ["b/b server.py:1 call", "a/a server.py:2 call"]],
   ];
@@ -1208,6 +1264,7 @@ test("findTools: Tool.from_function anywhere is a tool; Prompt.from_function and
     [lines("def f(): pass", "T = Tool.from_function(f, name='n')"), ["n/f server.py:1 call"], [], [1, 0]],
     [lines("def f(): pass", "T = Prompt.from_function(f)"), [], [], [0, 0]],
     [lines("def f(): pass", "T = Tool.from_function"), [], [], [0, 0]],
+    [lines("def f(): pass", "# T = Tool.from_function(f)", "X = 'Tool.from_function(f)'"), [], [], [0, 0]],
     [lines("T = Tool.from_function('s')"), [], ['2 unresolved Tool.from_function(\'s\'): registers the string "s", not a function'], [0, 1]],
     [lines("T = Tool.from_function(nowhere)"), [], ["2 unresolved Tool.from_function(nowhere): nowhere is not defined in server.py"], [0, 1]],
     [lines("def f(): pass", "def g(): pass", "TS = [Tool.from_function(f), FunctionTool . from_function(g)]"), ["f/f server.py:1 call", "g/g server.py:2 call"], [], [2, 0]],
@@ -1235,13 +1292,22 @@ test("findTools: mounts of a remote server are skipped as remote, a local sub-se
       "mcp.unmount(create_proxy('u'))",
       "from fastmcp.server import remote",
       "mcp.mount(remote)",
+      "for s in [create_proxy('a'), 'x', nowhere]:",
+      "    mcp.mount(s)",
+      "from . import remotes",
+      "mcp.mount(remotes.srv, namespace='r')",
+      "mcp.mount(remotes.sub, namespace='l')",
     ),
+    { "remotes.py": lines("srv = create_proxy('u')", "sub = FastMCP('sub')") },
   );
   assert.deepEqual(r.skipped, [
     "1 remote kb_*: tools of a remote MCP server mounted here (create_proxy('u')): they have no Python body in this package",
     "2 remote p_*: tools of a remote MCP server mounted here (as_proxy('u')): they have no Python body in this package",
     "3 remote create_proxy('u'): tools of a remote MCP server mounted here (create_proxy('u')): they have no Python body in this package",
     "5 remote srv: tools of a remote MCP server mounted here (srv): they have no Python body in this package",
+    "15 remote s: tools of a remote MCP server mounted here (s): they have no Python body in this package",
+    // A bug fixed with this test: a remote server mounted through its module went unlisted.
+    "17 remote r_*: tools of a remote MCP server mounted here (remotes.srv): they have no Python body in this package",
   ]);
   assert.deepEqual(r.tools, []);
 });
