@@ -32,6 +32,7 @@ const JS_AREAS = {
   codemod: {
     mutate: ["src/codemod/**/*.ts"],
     tests: [
+      "dist/test/codemod-decisions-a.test.js",
       "dist/test/codemod-units.test.js",
       "dist/test/codemod-plan.test.js",
       "dist/test/codemod-locate.test.js",

@@ -7,6 +7,7 @@ import type { Node } from "./parse.js";
 import type { Insert } from "./apply.js";
 import { PARAM_SPECS } from "./contract.js";
 import type { ExtraParam } from "./profile.js";
+import { indentAt } from "./source.js";
 
 const HEADER = /^([ \t]*)(?:#{1,6}[ \t]*)?(?:Args|Arguments|Parameters|Params|Keyword Args|Keyword Arguments)[ \t]*:[ \t]*$/;
 
@@ -33,7 +34,9 @@ export function planDocstring(text: string, str: Node, params: readonly ExtraPar
   const headerAt = lines.findIndex((l) => HEADER.test(l.text));
   if (headerAt < 0) return [];
   const header = lines[headerAt] as Line;
-  const h = indentOf(header.text).length;
+  // On the opening line (`"""Args:`) the header stands where the quotes do, not at column 0 of the
+  // text after them: read that way, the section ran to the docstring's end, past Returns: and others.
+  const h = headerAt === 0 ? indentAt(text, str.startIndex).length : indentOf(header.text).length;
   const body = lines.slice(headerAt + 1);
   const firstEntry = body.find((l) => l.text.trim() !== "");
   if (!firstEntry) return [];

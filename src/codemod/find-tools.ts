@@ -277,7 +277,8 @@ function report(found: Found, at: Node, r: Resolution, name: string | undefined,
 
 function looksLikeRemoteProxy(found: Found, arg: Node): boolean {
   if (PROXY.test(arg.text)) return true;
-  if (arg.type !== "identifier") return false;
+  // A name, or a module's name (`remotes.srv`): what it is bound to may be a proxy.
+  if (arg.type !== "identifier" && arg.type !== "attribute") return false;
   const r = found.resolver.value(arg, found.file, 0);
   return r.problems.some((p) => p.remote === true);
 }

@@ -126,8 +126,12 @@ function classify(
 ): WrappedSite | { refuse: string } | "ignore" {
   const parent = ident.parent;
   if (!parent) return "ignore";
-  // The def's own name, an import of it, `return wrapper` in the factory, a keyword name, a string.
-  if (parent === factory || parent.type === "dotted_name" || parent.type === "aliased_import" || parent.type === "keyword_argument") return "ignore";
+  // The def's own name, an import of it, a keyword's name (`f(deco=1)`; as a keyword's value it is a use).
+  // Nodes are compared by place: the binding hands out a new object for a node it has let go of, so
+  // `parent === factory` failed at the garbage collector's whim and refused the factory's own def.
+  if (parent.type === factory.type && parent.startIndex === factory.startIndex) return "ignore";
+  if (parent.type === "dotted_name" || parent.type === "aliased_import") return "ignore";
+  if (parent.type === "keyword_argument" && parent.childForFieldName("name")?.startIndex === ident.startIndex) return "ignore";
   if (parent.type.includes("import")) return "ignore";
   // Only uses of this very factory: a local name that happens to match is another function.
   const bound = index.bindingIn(index.source(rel).root, rel, ident.text);

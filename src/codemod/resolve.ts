@@ -58,7 +58,8 @@ export class Resolver {
     // @functools.wraps(f) where f is a def reachable from here: that def is the tool.
     const direct = this.value(target.wrapped, v.file, depth + 1);
     if (direct.values.length > 0 && direct.values.every((x) => x.kind === "def")) {
-      return merge(direct.values.map((x) => this.throughWrappers({ ...x, name: x.name ?? v.name }, depth + 1)));
+      // A caller whose function cannot be found is still reported, next to those that can.
+      return merge([{ values: [], problems: direct.problems }, ...direct.values.map((x) => this.throughWrappers({ ...x, name: x.name ?? v.name }, depth + 1))]);
     }
     // @functools.wraps(func) where func is a parameter: the functions given to the factory.
     const callers = wrappedCallers(this.index, v.file, target);
@@ -115,8 +116,10 @@ export class Resolver {
         return { values: [{ kind: "module", module: b.module }], problems: [] };
       case "value": {
         const r = this.value(b.value, b.file, depth + 1);
-        // A literal list that the module appends to later is not the list the server loops over.
-        if (["list", "tuple", "set"].includes(b.value.type) && mutated(this.index.text(b.file), name)) {
+        // A literal list that the module appends to later is not the list the server loops over. It is
+        // looked for under the name its own module gives it: `name` may be `pkg.mod.TOOLS` or an alias.
+        const own = b.value.parent?.childForFieldName("left")?.text ?? name;
+        if (["list", "tuple", "set"].includes(b.value.type) && mutated(this.index.text(b.file), own)) {
           return none(`${name} is a list changed at run time (append/extend/insert/+=): its final content is not in the code`);
         }
         // `x = await make_proxy(..., local_tool_name='read_docs')`: report it under the name it gets.
