@@ -43,6 +43,9 @@ const JS_AREAS = {
   aws: {
     mutate: ["src/aws/**/*.ts"],
     tests: [
+      "dist/test/aws-errors-units.test.js",
+      "dist/test/aws-trust-units.test.js",
+      "dist/test/aws-releases-units.test.js",
       "dist/test/derive-actions.test.js",
       "dist/test/stackset-units.test.js",
       "dist/test/smoke-units.test.js",
