@@ -45,6 +45,8 @@ const JS_AREAS = {
     tests: [
       "dist/test/aws-errors-units.test.js",
       "dist/test/aws-trust-units.test.js",
+      "dist/test/aws-role-units.test.js",
+      "dist/test/aws-stackset-units.test.js",
       "dist/test/aws-releases-units.test.js",
       "dist/test/derive-actions.test.js",
       "dist/test/stackset-units.test.js",
