@@ -47,6 +47,7 @@ const JS_AREAS = {
       "dist/test/aws-trust-units.test.js",
       "dist/test/aws-role-units.test.js",
       "dist/test/aws-stackset-units.test.js",
+      "dist/test/aws-sts-units.test.js",
       "dist/test/aws-releases-units.test.js",
       "dist/test/derive-actions.test.js",
       "dist/test/stackset-units.test.js",
