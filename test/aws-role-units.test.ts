@@ -7,6 +7,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import { XaError } from "../src/errors.js";
 import {
@@ -300,6 +303,10 @@ const request = (over: Partial<RoleRequest> = {}): RoleRequest => ({
   roleName: "McpReadOnlyRole", trustPrincipals: [], trustAccounts: [], maxSessionDuration: 3600, servers: ["ecs"], tags: {}, ...over,
 });
 
+test("the role's description says what it is for and who made it", () => {
+  assert.equal(ROLE_DESCRIPTION, "Read-only access for AWS Labs MCP servers patched by xaccount");
+});
+
 test("needsCaller: only when neither --trust-principal nor --trust-account was given", () => {
   assert.equal(needsCaller(request()), true);
   assert.equal(needsCaller(request({ trustPrincipals: [ALICE] })), false);
@@ -347,6 +354,7 @@ test("desiredRole: a role session is trusted as its role, with the path IAM give
   assert.deepEqual(found.sent, [{ command: "GetRole", input: { RoleName: "Ops" } }]);
   // IAM answers without an ARN: the path-less one, nothing to say.
   assert.deepEqual(await trusted(fakeIam(() => ({ Role: {} })).iam), { principals: [`arn:aws:iam::${A}:role/Ops`], notes: [] });
+  assert.deepEqual(await trusted(fakeIam(() => ({})).iam), { principals: [`arn:aws:iam::${A}:role/Ops`], notes: [] });
   const missing = await trusted(fakeIam(() => { throw sdkError("NoSuchEntity"); }).iam);
   assert.deepEqual(missing.principals, [`arn:aws:iam::${A}:role/Ops`]);
   assert.equal(missing.notes.length, 1);
@@ -374,6 +382,9 @@ test("keepExistingTerms: a rerun keeps the external id and a larger session; --r
   assert.equal(kept.want.maxSessionDuration, 3600);
   // Accounts are rebuilt in the partition given.
   assert.deepEqual(keepExistingTerms(state(), want({ trustPolicy: trustPolicy({ principals: [], accounts: ["111111111111"], partition: "aws-cn" }) }), request(), "aws-cn").want.trustPolicy.Statement[0]?.Principal.AWS, ["arn:aws-cn:iam::111111111111:root"]);
+  // Account roots are told apart from other principals and rebuilt in the partition given.
+  const rebuilt = keepExistingTerms(state(), want({ trustPolicy: trustPolicy({ principals: [ALICE], accounts: ["111111111111"], partition: "aws" }) }), request(), "aws-cn");
+  assert.deepEqual(rebuilt.want.trustPolicy.Statement[0]?.Principal.AWS, ["arn:aws-cn:iam::111111111111:root", ALICE]);
   // Asked with an external id, the asked one stands.
   assert.deepEqual(keepExistingTerms(state(), asked, request({ externalId: "new" }), "aws"), { want: asked, notes: [] });
   assert.deepEqual(keepExistingTerms(state(), asked, request({ replaceTrust: true }), "aws"), { want: asked, notes: [] });
@@ -431,7 +442,7 @@ interface FakeRole {
 }
 
 /** A tiny IAM: one account, roles by name, as the query protocol answers. `refuse` names actions to deny. */
-function fakeIamEndpoint(roles: Map<string, FakeRole>, opts: { caller?: string; refuse?: Set<string>; failRead?: () => boolean } = {}) {
+function fakeIamEndpoint(roles: Map<string, FakeRole>, opts: { caller?: string; refuse?: Set<string>; failRead?: () => boolean; rawPolicy?: string } = {}) {
   const caller = opts.caller ?? ALICE;
   return (req: FakeRequest): FakeReply => {
     const p = req.params;
@@ -454,7 +465,7 @@ function fakeIamEndpoint(roles: Map<string, FakeRole>, opts: { caller?: string; 
       case "ListRolePolicies":
         return xmlResult("ListRolePolicies", `<PolicyNames>${Object.keys(roles.get(name)?.inline ?? {}).map((n) => `<member>${n}</member>`).join("")}</PolicyNames><IsTruncated>false</IsTruncated>`);
       case "GetRolePolicy":
-        return xmlResult("GetRolePolicy", `<RoleName>${name}</RoleName><PolicyName>${p.get("PolicyName")}</PolicyName><PolicyDocument>${encodeURIComponent(JSON.stringify(roles.get(name)?.inline?.[p.get("PolicyName") ?? ""]))}</PolicyDocument>`);
+        return xmlResult("GetRolePolicy", `<RoleName>${name}</RoleName><PolicyName>${p.get("PolicyName")}</PolicyName><PolicyDocument>${opts.rawPolicy ?? encodeURIComponent(JSON.stringify(roles.get(name)?.inline?.[p.get("PolicyName") ?? ""]))}</PolicyDocument>`);
       case "ListAttachedRolePolicies":
         return xmlResult("ListAttachedRolePolicies", `<AttachedPolicies>${(roles.get(name)?.attached ?? []).map((a) => `<member><PolicyArn>${a}</PolicyArn><PolicyName>x</PolicyName></member>`).join("")}</AttachedPolicies><IsTruncated>false</IsTruncated>`);
       case "CreateRole": {
@@ -505,6 +516,7 @@ test("provisionAccount: creates, then is up to date; a change is updated; a dry 
     assert.equal(created.roleArn, `arn:aws:iam::${A}:role/McpReadOnlyRole`);
     assert.deepEqual(created.changes, ["create role", "add policy xaccount-ecs-read-only"]);
     assert.deepEqual(seen, [[A, created.changes]]);
+    assert.deepEqual(created.notes, []);
     assert.deepEqual(writes(requests), ["CreateRole", "PutRolePolicy"]);
     assert.deepEqual(roles.get("McpReadOnlyRole")?.trust, trustPolicy({ principals: [ALICE], accounts: [], partition: "aws" }));
 
@@ -514,7 +526,7 @@ test("provisionAccount: creates, then is up to date; a change is updated; a dry 
     const again = await provisionAccount({}, request({ servers: ["ecs"] }), { dryRun: false, delete: false, beforeWrite: (account, changes) => seen.push([account, changes]) });
     assert.equal(again.status, "up-to-date", again.error?.message);
     assert.equal(again.roleArn, `arn:aws:iam::${A}:role/McpReadOnlyRole`);
-    assert.deepEqual([again.changes, seen, writes(requests)], [[], [], []]);
+    assert.deepEqual([again.changes, seen, writes(requests), again.notes], [[], [], [], []]);
 
     requests.length = 0;
     const planned = await provisionAccount({}, request({ servers: ["ecs", "iac"] }), { dryRun: true, delete: false, beforeWrite: () => assert.fail("no write on a dry run") });
@@ -532,23 +544,23 @@ test("provisionAccount: creates, then is up to date; a change is updated; a dry 
 test("provisionAccount: notes on what xaccount leaves alone; delete removes everything, then reports absent", async () => {
   const roles = new Map<string, FakeRole>([["McpReadOnlyRole", {
     arn: `arn:aws:iam::${A}:role/McpReadOnlyRole`, trust: trustPolicy({ principals: [ALICE], accounts: [], partition: "aws" }), description: ROLE_DESCRIPTION,
-    maxSessionDuration: 3600, tags: { "managed-by": "xaccount" }, inline: { "xaccount-ecs-read-only": permissionPolicy("ecs"), "team-extra": {} }, attached: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+    maxSessionDuration: 3600, tags: { "managed-by": "xaccount" }, inline: { "xaccount-ecs-read-only": permissionPolicy("ecs"), "team-extra": {}, "team-more": {} }, attached: ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/Other"],
   }]]);
   await withFakeAws(fakeIamEndpoint(roles), async (requests) => {
     const r = await provisionAccount({}, request({ servers: ["ecs"] }), { dryRun: false, delete: false });
     assert.equal(r.status, "up-to-date", r.error?.message);
     assert.equal(r.notes.length, 2);
-    assert.match(r.notes[0] ?? "", /inline policies xaccount does not manage: team-extra/);
-    assert.match(r.notes[1] ?? "", /managed policies attached: arn:aws:iam::aws:policy\/ReadOnlyAccess/);
+    assert.match(r.notes[0] ?? "", /inline policies xaccount does not manage: team-extra, team-more \(/);
+    assert.match(r.notes[1] ?? "", /managed policies attached: arn:aws:iam::aws:policy\/ReadOnlyAccess, arn:aws:iam::aws:policy\/Other \(/);
     const plan = await provisionAccount({}, request(), { dryRun: true, delete: true });
     assert.equal(plan.status, "planned");
     assert.deepEqual(plan.notes, [], "a delete has no notes about policies");
     assert.equal(plan.desired, undefined);
-    assert.deepEqual(plan.changes, ["delete policy xaccount-ecs-read-only", "delete policy team-extra", "detach managed policy arn:aws:iam::aws:policy/ReadOnlyAccess", "delete role"]);
+    assert.deepEqual(plan.changes, ["delete policy xaccount-ecs-read-only", "delete policy team-extra", "delete policy team-more", "detach managed policy arn:aws:iam::aws:policy/ReadOnlyAccess", "detach managed policy arn:aws:iam::aws:policy/Other", "delete role"]);
     requests.length = 0;
     const gone = await provisionAccount({}, request(), { dryRun: false, delete: true });
     assert.equal(gone.status, "deleted", gone.error?.message);
-    assert.deepEqual(writes(requests), ["DeleteRolePolicy", "DeleteRolePolicy", "DetachRolePolicy", "DeleteRole"]);
+    assert.deepEqual(writes(requests), ["DeleteRolePolicy", "DeleteRolePolicy", "DeleteRolePolicy", "DetachRolePolicy", "DetachRolePolicy", "DeleteRole"]);
     assert.equal(roles.size, 0);
     const again = await provisionAccount({}, request(), { dryRun: false, delete: true, beforeWrite: () => assert.fail("nothing to write") });
     assert.equal(again.status, "absent");
@@ -590,6 +602,7 @@ test("provisionAccount: a failure is a result with the error and exactly what ex
     const r = await provisionAccount({}, request(), { dryRun: false, delete: false });
     assert.equal(r.status, "failed");
     assert.equal(r.account, undefined);
+    assert.deepEqual(r.changes, []);
     assert.equal(r.state, "nothing was changed (the account was not reached)");
   });
   // A write failed and the state cannot be read back either.
@@ -609,4 +622,47 @@ test("provisionAccount: a role session caller is trusted as its role, whose path
     assert.equal(r.status, "planned", r.error?.message);
     assert.deepEqual(r.desired?.trustPolicy.Statement[0]?.Principal.AWS, [`arn:aws:iam::${A}:role/team/Ops`]);
   });
+});
+
+test("provisionAccount: an unparsable caller ARN takes the partition of the configured region, for new and kept terms", async () => {
+  const roles = new Map<string, FakeRole>();
+  await withFakeAws(fakeIamEndpoint(roles, { caller: "arn:odd:caller:x:111111111111" }), async () => {
+    const r = await provisionAccount({}, request({ trustAccounts: ["222222222222"] }), { dryRun: true, delete: false });
+    assert.equal(r.status, "planned", r.error?.message);
+    assert.deepEqual(r.desired?.trustPolicy.Statement[0]?.Principal.AWS, ["arn:aws-cn:iam::222222222222:root"]);
+    roles.set("McpReadOnlyRole", { arn: "arn:aws-cn:iam::111111111111:role/McpReadOnlyRole", trust: trustPolicy({ principals: [], accounts: ["222222222222"], partition: "aws-cn", externalId: "e-1" }) });
+    const kept = await provisionAccount({}, request({ trustAccounts: ["222222222222"] }), { dryRun: true, delete: false });
+    assert.equal(kept.status, "planned", kept.error?.message);
+    assert.deepEqual(kept.desired?.trustPolicy, trustPolicy({ principals: [], accounts: ["222222222222"], partition: "aws-cn", externalId: "e-1" }));
+  }, { region: "cn-north-1" });
+});
+
+test("provisionAccount: an error that is not AWS's (a policy IAM returns unreadable) is still a failed result, exit 1", async () => {
+  const roles = new Map<string, FakeRole>([["McpReadOnlyRole", { arn: `arn:aws:iam::${A}:role/McpReadOnlyRole`, trust: {}, inline: { p: {} } }]]);
+  await withFakeAws(fakeIamEndpoint(roles, { rawPolicy: "%7Bnot-json" }), async () => {
+    const r = await provisionAccount({}, request(), { dryRun: false, delete: false });
+    assert.equal(r.status, "failed");
+    assert.equal(r.error?.code, "aws-error");
+    assert.equal(r.error?.exitCode, 1);
+  });
+});
+
+test("provisionAccount: with --profile, refusals say which profile's credentials were refused", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "xaccount-profile-"));
+  try {
+    writeFileSync(path.join(dir, "credentials"), "[dev]\naws_access_key_id = AKIADEV\naws_secret_access_key = s\n");
+    writeFileSync(path.join(dir, "config"), "[profile dev]\nregion = us-east-1\n");
+    await withFakeAws(fakeIamEndpoint(new Map(), { refuse: new Set(["CreateRole"]) }), async () => {
+      process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(dir, "credentials");
+      process.env.AWS_CONFIG_FILE = path.join(dir, "config");
+      delete process.env.AWS_ACCESS_KEY_ID;
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+      const r = await provisionAccount({ profile: "dev" }, request(), { dryRun: false, delete: false });
+      assert.equal(r.profile, "dev");
+      assert.equal(r.error?.code, "aws-access-denied", r.error?.message);
+      assert.match(r.error?.hint ?? "", /\(profile dev\)/);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

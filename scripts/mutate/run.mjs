@@ -45,6 +45,7 @@ const JS_AREAS = {
     tests: [
       "dist/test/aws-errors-units.test.js",
       "dist/test/aws-trust-units.test.js",
+      "dist/test/aws-validate-units.test.js",
       "dist/test/aws-derive-units.test.js",
       "dist/test/aws-role-units.test.js",
       "dist/test/aws-stackset-units.test.js",
