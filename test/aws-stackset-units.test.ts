@@ -433,8 +433,13 @@ test("applyStackSet: a new stack set is created, then deployed; a rerun does not
     assert.equal(create.params.get("DeploymentTargets.OrganizationalUnitIds.member.1"), OU);
     assert.equal(create.params.get("CallAs"), "SELF");
     assert.equal(requests.find((q) => q.action === "CreateStackSet")?.params.get("TemplateBody"), body);
-    assert.equal(said.length, 3);
-    assert.match(said[2] ?? "", /CREATE_INSTANCES operation op-1 SUCCEEDED$/);
+    assert.deepEqual(said, [
+      "stack set xaccount-R: creating it (service-managed, automatic deployment on) in us-east-1",
+      `stack set xaccount-R: deploying to ${OU} in us-east-1`,
+      "stack set xaccount-R: CREATE_INSTANCES operation op-1 SUCCEEDED",
+    ]);
+    const poll = requests.find((q) => q.action === "DescribeStackSetOperation")!.params;
+    assert.deepEqual([poll.get("StackSetName"), poll.get("OperationId"), poll.get("CallAs")], ["xaccount-R", "op-1", "SELF"]);
     assert.equal(progress.at(-1), "", "the progress line is cleared");
     assert.match(progress[0] ?? "", /^stack set xaccount-R: CREATE_INSTANCES SUCCEEDED \(0 s\)$/);
 
@@ -457,14 +462,18 @@ test("applyStackSet: a new stack set is created, then deployed; a rerun does not
 test("applyStackSet: a changed template updates every instance; a failed operation stops the run with stackset-operation-failed", async () => {
   const set = stackSet({ exists: true, body: "{}", permissionModel: "SERVICE_MANAGED", ous: [OU], instances: [{ account: "222222222222", region: "us-east-1", ou: OU, status: "CURRENT" }] });
   await withFakeAws(fakeEndpoint(org(), set), async (requests) => {
-    const r = await applyStackSet({}, req(), template, { dryRun: false, wait: noWait });
+    const said: string[] = [];
+    const r = await applyStackSet({}, req(), template, { dryRun: false, wait: noWait, say: (t) => said.push(t) });
     assert.equal(r.status, "updated", r.error?.message);
+    assert.deepEqual(said, ["stack set xaccount-R: updating every instance (the role template changed)", "stack set xaccount-R: UPDATE_STACK_SET operation op-1 SUCCEEDED"]);
     assert.deepEqual(r.plan, [{ kind: "update-stack-set", why: "the role template changed" }]);
     assert.equal(requests.find((q) => q.action === "UpdateStackSet")?.params.get("TemplateBody"), body);
 
     set.body = "{}";
     set.outcomes.push("FAILED");
-    const failed = await applyStackSet({}, req({ targets: [OU, OU2] }), template, { dryRun: false, wait: noWait });
+    said.length = 0;
+    const failed = await applyStackSet({}, req({ targets: [OU, OU2] }), template, { dryRun: false, wait: noWait, say: (t) => said.push(t) });
+    assert.equal(said[1], "stack set xaccount-R: UPDATE_STACK_SET operation op-2 FAILED: quota");
     assert.equal(failed.status, "failed");
     assert.deepEqual(failed.operations, [{ action: "UPDATE_STACK_SET", operationId: "op-2", status: "FAILED", reason: "quota" }], "the deployment after a failed update is not started");
     assert.equal(failed.error?.code, "stackset-operation-failed");
@@ -484,6 +493,9 @@ test("applyStackSet: a dry run plans only; a self-managed stack set is refused; 
   await withFakeAws(fakeEndpoint(org(), stackSet({ exists: true, body, permissionModel: "SELF_MANAGED" })), async (requests) => {
     await assert.rejects(applyStackSet({}, req(), template, { dryRun: true }), (e: unknown) => e instanceof XaError && e.code === "stackset-self-managed" && e.message.includes("SELF_MANAGED"));
     assert.deepEqual(calls(requests), ["DescribeStackSet"]);
+  });
+  await withFakeAws(fakeEndpoint(org(), stackSet({ exists: true, body, permissionModel: "SERVICE_MANAGED", parameters: 1, ous: [OU], instances: [{ account: "2", region: "us-east-1", status: "CURRENT" }] })), async () => {
+    assert.deepEqual((await applyStackSet({}, req(), template, { dryRun: true })).plan, [{ kind: "update-stack-set", why: "the stack set has parameters the template does not declare" }]);
   });
   await withFakeAws(fakeEndpoint(org(), stackSet({ exists: true, body, status: "DELETED", permissionModel: "SELF_MANAGED" })), async () => {
     assert.deepEqual((await applyStackSet({}, req(), template, { dryRun: true })).plan.map((s) => s.kind), ["create-stack-set", "create-instances"]);
@@ -534,7 +546,9 @@ test("deleteStackSet: the instances (their OUs from the service, else the ones g
     const planned = await deleteStackSet({}, req({ targets: [] }), { dryRun: true });
     assert.equal(planned.status, "planned");
     assert.deepEqual([planned.targets, planned.regions], [[OU, OU2], ["eu-west-1", "us-east-1"]]);
-    assert.equal(planned.instances.length, 3);
+    assert.deepEqual(planned.instances.map((i) => `${i.account} ${i.region} ${i.ou ?? "-"}`), [
+      "222222222222 eu-west-1 -", `222222222222 us-east-1 ${OU2}`, "333333333333 us-east-1 -",
+    ], "sorted by account, then region");
     assert.ok(!calls(requests).some((a) => a.startsWith("Delete")));
     const said: string[] = [];
     const r = await deleteStackSet({}, req({ targets: [] }), { dryRun: false, wait: noWait, say: (t) => said.push(t) });
@@ -546,7 +560,11 @@ test("deleteStackSet: the instances (their OUs from the service, else the ones g
     assert.deepEqual(calls(requests).filter((a) => a.startsWith("Delete") && a !== "DeleteStackSet" || a === "DeleteStackSet"), ["DeleteStackInstances", "DeleteStackSet"]);
     assert.deepEqual(r.operations.map((o) => [o.action, o.status]), [["DELETE_INSTANCES", "SUCCEEDED"], ["DELETE_STACK_SET", "SUCCEEDED"]]);
     assert.deepEqual(r.instances, []);
-    assert.match(said.at(-1) ?? "", /deleted$/);
+    assert.deepEqual(said, [
+      `stack set xaccount-R: deleting its 3 instance(s) (${OU}, ${OU2} in eu-west-1, us-east-1), roles included`,
+      "stack set xaccount-R: DELETE_INSTANCES operation op-1 SUCCEEDED",
+      "stack set xaccount-R: deleted",
+    ]);
     assert.equal(set.exists, false);
     // Gone: nothing to do.
     assert.equal((await deleteStackSet({}, req(), { dryRun: false, wait: noWait })).status, "absent");
