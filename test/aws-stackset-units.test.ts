@@ -154,6 +154,10 @@ test("waitForOperation: every poll reported with the time so far; the interval d
   // Without a clock of its own it uses the real one (a tiny real wait).
   let n = 0;
   assert.equal((await waitForOperation(async () => ({ status: n++ ? "SUCCEEDED" : "RUNNING" }), { stackSet: "s", operationId: "o", action: "a" }, { timeoutMs: 5000, intervalMs: 1, maxIntervalMs: 1 })).status, "SUCCEEDED");
+  // ... and really waits between polls (a few polls in 200 ms at a 100 ms interval, not a busy loop).
+  let polled = 0;
+  await assert.rejects(waitForOperation(async () => { polled++; return { status: "RUNNING" }; }, { stackSet: "s", operationId: "o", action: "a" }, { timeoutMs: 200, intervalMs: 100, maxIntervalMs: 100 }), /still RUNNING/);
+  assert.ok(polled >= 2 && polled <= 5, `${polled} polls`);
 });
 
 // ---- stackset-report.ts ----
