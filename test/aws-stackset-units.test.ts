@@ -183,6 +183,8 @@ test("the report: a table per instance (failed ones FAILED), the JSON document w
     `111111111111  us-east-1  CURRENT  SUCCEEDED  ${OU}`,
     "222222222222  eu-west-1  FAILED   FAILED  Role exists",
   ].join("\n"));
+  // A row without detail ends at its status (no trailing spaces).
+  assert.equal(stackSetTable(report({ instances: [inst("111111111111", "us-east-1"), inst("2", "r", { detailedStatus: "RUNNING" })] })).split("\n")[2], "111111111111  us-east-1  CURRENT");
   assert.deepEqual(failedInstances(report({ instances })), [instances[1]]);
   const e = instanceError(instances[1]!);
   assert.equal(e.code, "stackset-instance-failed");
