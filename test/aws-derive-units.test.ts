@@ -28,6 +28,26 @@ test("the client factories of the AWS Labs servers: each name makes a client for
   assert.deepEqual(ANALYSIS.iac!.dispatch, []);
 });
 
+test("analysis: service_name found among other keyword arguments; dispatch lists as lists, tuples and sets; references on their line; by-name only for method names", () => {
+  const text = [
+    "import boto3",
+    'a = boto3.client(region_name="eu-west-1", service_name="ec2")',
+    'b = boto3.client(name_var, service_name="logs")',
+    'OPS = ("ListTasks", "CreateCluster")',
+    'MORE = {"DescribeServices"}',
+    'NOT_A_LIST = "ListClusters"',
+    "handle(a.describe_vpcs)",
+    'helper(a, "describe_subnets", "NotAMethod", "Describe subnets", "9x")',
+  ].join("\n");
+  const opts = { factories: [], dispatch: [{ variable: "OPS", service: "ecs", readOnly: (op: string) => op.startsWith("List") }, { variable: "MORE", service: "ecs", readOnly: () => true }, { variable: "NOT_A_LIST", service: "ecs", readOnly: () => true }] };
+  const a = analyze([{ path: "m.py", text }], opts);
+  assert.deepEqual([...a.services].sort(), ["ec2", "logs"]);
+  assert.deepEqual(a.dispatched.map((d) => [d.operation, d.line]), [["ListTasks", 4], ["DescribeServices", 5]]);
+  assert.deepEqual(a.dispatchedWrites.map((d) => d.operation), ["CreateCluster"]);
+  assert.deepEqual(a.calls.filter((c) => c.kind === "reference").map((c) => [c.method, c.line, c.services?.join()]), [["describe_vpcs", 7, "ec2"]]);
+  assert.deepEqual(a.calls.filter((c) => c.kind === "by-name").map((c) => [c.method, c.line]), [["describe_subnets", 8]]);
+});
+
 test("the ECS tool's dispatch list: its Describe* and List* operations are reads, the rest writes", () => {
   const [d] = ANALYSIS.ecs!.dispatch;
   assert.equal(d?.variable, "SUPPORTED_ECS_OPERATIONS");

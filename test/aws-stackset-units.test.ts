@@ -412,6 +412,8 @@ test("resolveTargets: the management account (or a delegated admin), --org as th
   });
   await withFakeAws(fakeEndpoint(org({ roots: [] }), stackSet()), async () => {
     await assert.rejects(resolveTargets({}, { org: true, ous: [], callAs: "SELF" }), (e: unknown) => e instanceof XaError && e.code === "org-not-in-use");
+    // A root id is checked against the roots the organization lists (none here).
+    await assert.rejects(resolveTargets({}, { org: false, ous: [ROOT], callAs: "SELF" }), (e: unknown) => e instanceof XaError && e.code === "ou-not-found");
   });
   await withFakeAws(fakeEndpoint(org({ notInUse: true }), stackSet()), async () => {
     await assert.rejects(resolveTargets({}, { org: true, ous: [], callAs: "SELF" }), (e: unknown) => e instanceof XaError && e.code === "org-not-in-use");
