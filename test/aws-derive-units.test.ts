@@ -160,6 +160,9 @@ test("installedVersion: the distribution's .dist-info beside the package, names 
     assert.equal(installedVersion(dir, "AWSLabs.ECS-MCP-Server"), "0.1.37");
     assert.equal(installedVersion(dir, "awslabs.other-mcp-server"), "9.9");
     assert.equal(installedVersion(dir, "awslabs.cdk-mcp-server"), "unknown");
+    // A .dist-info named with the distribution's own dots and dashes (older installers) is found too.
+    mkdirSync(path.join(dir, "awslabs.cdk-mcp-server-1.2.dist-info"));
+    assert.equal(installedVersion(dir, "awslabs_cdk_mcp_server"), "1.2");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

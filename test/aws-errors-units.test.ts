@@ -221,6 +221,7 @@ test("OU ids: Organizations' own patterns for a root or an OU, whole value", () 
     assert.equal(codeOf(() => ouId(bad)), "ou-id-invalid/2", JSON.stringify(bad));
   }
   assert.match((() => { try { ouId("nope", "--target"); } catch (e) { return (e as Error).message; } return ""; })(), /^--target "nope"/);
+  assert.match((() => { try { ouId("nope"); } catch (e) { return (e as Error).message; } return ""; })(), /^--ou "nope"/);
 });
 
 test("Organizations errors: not in use, refused (by name or a bare 403), a missing OU only when listing one", () => {

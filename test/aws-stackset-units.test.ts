@@ -361,6 +361,8 @@ test("listOrgAccounts: every page, ACTIVE accounts only, an OU walked through it
       [OU, [{ Id: "333333333333", Name: "same", State: "ACTIVE" }, { Id: "222222222222", Name: "same", State: "ACTIVE" }, { Id: "444444444444", State: "ACTIVE" }, { Id: "555555555555", Name: "closing", State: "PENDING_CLOSURE", Status: "ACTIVE" }]],
       [OU2, [{ Id: "666666666666", Name: "deep", State: "ACTIVE" }, { Id: "777777777777", Name: "none" }]],
     ]),
+    // An OU listed without an id is not walked into.
+    children: new Map([[ROOT, [OU]], [OU, [OU2]], [OU2, [""]]]),
   });
   await withFakeAws(fakeEndpoint(o, stackSet()), async (requests) => {
     assert.deepEqual(await listOrgAccounts({}, { kind: "org" }), [
