@@ -6,6 +6,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { STSClient } from "@aws-sdk/client-sts";
 import { XaError } from "../src/errors.js";
 import { DEFAULT_ROLE_NAME, assumeRoleInAccount, callerIdentity, type AssumedRole } from "../src/aws/sts.js";
@@ -39,6 +42,9 @@ test("callerIdentity: the account, ARN and user id STS reports", async () => {
   });
   await withFakeAws(() => xmlError("InvalidClientTokenId", "bad key", 403), async () => {
     await assert.rejects(callerIdentity({ profile: undefined }), (e: unknown) => e instanceof XaError && e.code === "aws-credentials");
+  });
+  await withFakeAws(() => xmlError("AccessDenied", "no", 403), async () => {
+    await assert.rejects(callerIdentity({}), (e: unknown) => e instanceof XaError && e.message === "the current credentials may not call sts:GetCallerIdentity on the caller");
   });
 });
 
@@ -109,6 +115,9 @@ test("assumeRoleInAccount: bad input refused before any call (exit 2), durations
     assert.equal(await code({ accountId: A, durationSeconds: 900 }), "ok");
     assert.equal(await code({ accountId: A, durationSeconds: 43200 }), "ok");
     assert.equal(await code({ accountId: A, externalId: "" }), "external-id-invalid/2", "an empty external id is not the absence of one");
+    const message = async (opts: Parameters<typeof assumeRoleInAccount>[0]) => assumeRoleInAccount(opts).then(() => "", (e: Error) => e.message);
+    assert.match(await message({ accountId: "12" }), /^account "12" is not/);
+    assert.match(await message({ accountId: A, roleName: "bad name" }), /^role name "bad name" is not/);
   });
 });
 
@@ -211,4 +220,23 @@ test("SDK clients: the target's region, else the configured one, else the fallba
     assert.equal(profiled.config.profile, "no-such-profile");
     profiled.destroy();
   }, { region: null });
+});
+
+test("with --profile, the STS helpers say which profile's credentials AWS refused", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "xaccount-profile-"));
+  try {
+    writeFileSync(path.join(dir, "credentials"), "[dev]\naws_access_key_id = AKIADEV\naws_secret_access_key = s\n");
+    writeFileSync(path.join(dir, "config"), "[profile dev]\nregion = us-east-1\n");
+    const answer = (r: FakeRequest): FakeReply => (r.action === "GetCallerIdentity" ? xmlError("InvalidClientTokenId", "bad key", 403) : xmlError("ExpiredToken", "The security token included in the request is expired", 400));
+    await withFakeAws(answer, async () => {
+      process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(dir, "credentials");
+      process.env.AWS_CONFIG_FILE = path.join(dir, "config");
+      delete process.env.AWS_ACCESS_KEY_ID;
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+      await assert.rejects(callerIdentity({ profile: "dev" }), (e: unknown) => e instanceof XaError && e.message === "AWS rejected the credentials (profile dev) (InvalidClientTokenId)");
+      await assert.rejects(assumeRoleInAccount({ accountId: A, profile: "dev" }), (e: unknown) => e instanceof XaError && e.code === "aws-credentials" && e.message.startsWith("the credentials (profile dev) have expired"));
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -155,6 +155,7 @@ test("trustChanges: one line per principal added or dropped, the external id's c
   // Two ids are not one made of both.
   const twoIds = { Version: "2012-10-17", Statement: [{ Sid: "McpServerAssumeRole", Effect: "Allow", Principal: { AWS: ["a"] }, Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": ["x", "y"] } } }] };
   assert.deepEqual(trustChanges(twoIds, doc(["a"], "xy")), ["change the required sts:ExternalId"]);
+  assert.deepEqual(trustChanges(doc(["a"], "xy"), twoIds), ["change the required sts:ExternalId"]);
   // Same terms in another form: one line saying the form is rewritten.
   const other = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "a" }, Action: "sts:AssumeRole" }] };
   assert.deepEqual(trustChanges(other, doc(["a"])), ["rewrite the trust policy in xaccount's form (same principals and external id)"]);
