@@ -9,8 +9,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { XaError } from "../src/errors.js";
 import {
-  DEFAULT_FAILURE_TOLERANCE, DEFAULT_MAX_CONCURRENCY, deployedPairs, instanceFailed, operationPreferences, parseAmount, planStackSet, sameTemplate,
-  templateBody, type ExistingStackSet, type Instance, type StackSetRequest,
+  DEFAULT_FAILURE_TOLERANCE, DEFAULT_MAX_CONCURRENCY, createStackSetInput, deployedPairs, instanceFailed, operationPreferences, parseAmount, planStackSet,
+  sameTemplate, stackSetName, templateBody, updateStackSetInput, type ExistingStackSet, type Instance, type StackSetRequest,
 } from "../src/aws/stackset-plan.js";
 import { DEFAULT_WAIT, waitForOperation } from "../src/aws/stackset-wait.js";
 import { failedInstances, instanceError, stackSetDryRun, stackSetJson, stackSetTable } from "../src/aws/stackset-report.js";
@@ -64,6 +64,17 @@ test("operationPreferences: count or percentage for each, in parallel regions, s
   assert.equal(templateBody({ a: { b: 1 } }), '{\n  "a": {\n    "b": 1\n  }\n}');
 });
 
+test("the stack set's own settings: tagged managed-by=xaccount, described, named IAM capability on create and update; its name's flag in a refusal", () => {
+  const created = createStackSetInput(req(), body);
+  assert.deepEqual(created.Tags, [{ Key: "managed-by", Value: "xaccount" }]);
+  assert.match(created.Description ?? "", /^McpReadOnlyRole .*xaccount create-role --stackset/);
+  const updated = updateStackSetInput(req({ callAs: "DELEGATED_ADMIN" }), body);
+  assert.deepEqual(updated.Capabilities, ["CAPABILITY_NAMED_IAM"]);
+  assert.equal(updated.Description, created.Description);
+  assert.equal(updated.CallAs, "DELEGATED_ADMIN");
+  assert.match((() => { try { stackSetName("1x"); } catch (e) { return (e as Error).message; } return ""; })(), /^--stackset-name "1x"/);
+});
+
 test("sameTemplate: equal JSON in any key order or spacing; an unknown body or different content is a change; text compared as text", () => {
   assert.equal(sameTemplate(undefined, body), false);
   assert.equal(sameTemplate(JSON.stringify(template), body), true);
@@ -72,6 +83,7 @@ test("sameTemplate: equal JSON in any key order or spacing; an unknown body or d
   assert.equal(sameTemplate('{"a":1}', '{"a":1,"b":1}'), false);
   assert.equal(sameTemplate('{"a":{"b":1}}', '{"a":{"b":2}}'), false);
   assert.equal(sameTemplate('{"a":[{"b":1}]}', '{"a":[{"b":2}]}'), false);
+  assert.equal(sameTemplate('{"a":[1]}', '{"a":{"0":1}}'), false, "a list is not an object with index keys");
   assert.equal(sameTemplate("Resources: x", "Resources: x"), true);
   assert.equal(sameTemplate("Resources: x", "Resources: y"), false);
   assert.equal(sameTemplate("Resources: x", body), false);
@@ -117,6 +129,8 @@ test("deployedPairs: the service's word (OU ids with the instances' regions, or 
   assert.deepEqual(sorted(deployedPairs(quiet, [inst("1", "us-east-1"), inst("2", "us-east-1"), inst("1", "eu-west-1")], targets, regions, under)), [`${OU} us-east-1`]);
   assert.deepEqual(sorted(deployedPairs(quiet, [inst("1", "us-east-1"), inst("2", "eu-west-1")], targets, regions, under)), []);
   assert.deepEqual(sorted(deployedPairs(quiet, [inst("1", "us-east-1")], targets, regions, undefined)), []);
+  // An instance of an account that is not under the target does not deploy it.
+  assert.deepEqual(sorted(deployedPairs(quiet, [inst("9", "us-east-1")], [OU], ["us-east-1"], new Map([[OU, ["1"]]]))), []);
 });
 
 test("instanceFailed: INOPERABLE, or a failed, cancelled or inoperable detail", () => {
