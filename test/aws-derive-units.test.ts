@@ -14,6 +14,7 @@ import { ANALYSIS, GENERIC_ANALYSIS, installedVersion } from "../src/aws/derive/
 import { analyze, type Analysis } from "../src/aws/derive/analyze.js";
 import { READ_VERB, classify, toActions } from "../src/aws/derive/actions.js";
 import { applyPrefixOverrides, readModels, type ServiceModel } from "../src/aws/derive/models.js";
+import { testPython } from "./helpers/moto.js";
 
 test("the client factories of the AWS Labs servers: each name makes a client for its first argument", () => {
   const factories = ["get_aws_client", "aws_get_aws_client", "create_aws_client", "create_boto3_client", "get_client", "get_boto3_client", "create_client"];
@@ -140,11 +141,15 @@ test("classify and the read verbs: a read verb then a capital or the end; creden
   assert.ok(READ_VERB.test("BatchGetItems") && !READ_VERB.test("BatchGetitems"));
 });
 
-test("models: CloudWatch's signing name is mapped to its IAM prefix; a Python without botocore is botocore-not-found", () => {
+test("models: CloudWatch's signing name is mapped to its IAM prefix; unknown services left out; a Python without botocore is botocore-not-found", () => {
   assert.deepEqual(applyPrefixOverrides({ cw: { prefix: "monitoring", operations: { a: "A" }, waiters: {} }, ecs: { prefix: "ecs", operations: {}, waiters: {} } }), {
     cw: { prefix: "cloudwatch", operations: { a: "A" }, waiters: {} },
     ecs: { prefix: "ecs", operations: {}, waiters: {} },
   });
+  // A service the server's botocore does not know is left out (its clients fail before any request).
+  const models = readModels(testPython(), ["ecs", "no-such-service"]);
+  assert.deepEqual(Object.keys(models), ["ecs"]);
+  assert.equal(models.ecs?.operations.list_tasks, "ListTasks");
   assert.throws(() => readModels("/nonexistent/python3", ["ecs"]), (e: unknown) => e instanceof XaError && e.code === "botocore-not-found" && e.exitCode === 1 && e.message.includes("/nonexistent/python3"));
 });
 
