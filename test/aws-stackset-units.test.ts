@@ -254,6 +254,8 @@ interface FakeOrg {
   children: Map<string, string[]>;
   pageSize: number;
   notInUse?: boolean;
+  /** DescribeOrganization answers without the organization. */
+  noOrganization?: boolean;
 }
 
 interface FakeStackSet {
@@ -292,6 +294,7 @@ function fakeEndpoint(org: FakeOrg, set: FakeStackSet) {
       const parent = String(r.json.ParentId ?? "");
       switch (r.action) {
         case "DescribeOrganization":
+          if (org.noOrganization) return { body: {} };
           return { body: { Organization: { Id: "o-1", MasterAccountId: org.master } } };
         case "ListRoots":
           return { body: { Roots: org.roots.map((Id) => ({ Id, Name: "Root" })) } };
@@ -327,7 +330,7 @@ function fakeEndpoint(org: FakeOrg, set: FakeStackSet) {
       }
       case "ListStackInstances": {
         const pg = page(set.instances, p.get("NextToken"), 2);
-        const members = pg.items.map((i) => `<member><Account>${i.account}</Account><Region>${i.region}</Region><Status>${i.status}</Status>` +
+        const members = pg.items.map((i) => `<member><Account>${i.account}</Account><Region>${i.region}</Region>${i.status ? `<Status>${i.status}</Status>` : ""}` +
           (i.ou ? `<OrganizationalUnitId>${i.ou}</OrganizationalUnitId>` : "") + (i.reason ? `<StatusReason>${i.reason}</StatusReason>` : "") +
           (i.detail ? `<StackInstanceStatus><DetailedStatus>${i.detail}</DetailedStatus></StackInstanceStatus>` : "") + "</member>").join("");
         return xmlResult("ListStackInstances", `<Summaries>${members}</Summaries>${pg.next ? `<NextToken>${pg.next}</NextToken>` : ""}`);
@@ -346,6 +349,7 @@ function fakeEndpoint(org: FakeOrg, set: FakeStackSet) {
       }
       case "DescribeStackSetOperation": {
         const status = set.outcomes.shift() ?? "SUCCEEDED";
+        if (status === "NO-ANSWER") return xmlResult("DescribeStackSetOperation", "");
         return xmlResult("DescribeStackSetOperation", `<StackSetOperation><OperationId>${p.get("OperationId")}</OperationId><Status>${status}</Status>${status === "SUCCEEDED" ? "" : "<StatusReason>quota</StatusReason>"}</StackSetOperation>`);
       }
       case "DeleteStackSet":
@@ -639,4 +643,88 @@ test("homeRegion: the configured region, else the fallback", async () => {
   await withFakeAws(() => ({ body: "" }), async () => {
     assert.equal(await homeRegion({}), "us-east-1");
   }, { region: null });
+});
+
+test("stackset I/O: each refused call is named; every request names the stack set and who calls", async () => {
+  const existingSet = () => stackSet({ exists: true, body: "{}", permissionModel: "SERVICE_MANAGED", ous: [OU], instances: [{ account: "222222222222", region: "us-east-1", ou: OU, status: "CURRENT" }] });
+  const refused = async (action: string, run: () => Promise<unknown>, set = existingSet()) => {
+    set.refuse = new Map([[action, action.startsWith("Describe") && !action.includes("Stack") || action === "ListRoots" ? jsonError("AccessDeniedException", "no") : xmlError("AccessDenied", "no", 403)]]);
+    await withFakeAws(fakeEndpoint(org(), set), async () => {
+      await assert.rejects(run(), (e: unknown) => e instanceof XaError && e.message.includes(action.match(/Organization/) ? `organizations:${action}` : `cloudformation:${action}`), action);
+    });
+  };
+  const apply = () => applyStackSet({}, req({ targets: [OU, OU2] }), template, { dryRun: false, wait: noWait });
+  await refused("DescribeStackSet", apply);
+  await refused("UpdateStackSet", apply);
+  await refused("CreateStackInstances", () => applyStackSet({}, req({ targets: [OU, OU2] }), JSON.parse("{}") as Record<string, unknown>, { dryRun: false, wait: noWait }), (() => { const x = existingSet(); x.body = "{}"; return x; })());
+  await refused("DescribeStackSetOperation", apply);
+  await refused("DeleteStackInstances", () => deleteStackSet({}, req(), { dryRun: false, wait: noWait }));
+  await refused("DeleteStackSet", () => deleteStackSet({}, req(), { dryRun: false, wait: noWait }), stackSet({ exists: true, body, permissionModel: "SERVICE_MANAGED" }));
+  await refused("DescribeOrganization", () => resolveTargets({}, { org: true, ous: [], callAs: "SELF" }));
+  await refused("DescribeOrganizationalUnit", () => resolveTargets({}, { org: false, ous: [OU], callAs: "SELF" }));
+
+  await withFakeAws(fakeEndpoint(org(), existingSet()), async (requests) => {
+    await deleteStackSet({}, req({ callAs: "DELEGATED_ADMIN" }), { dryRun: false, wait: noWait });
+    for (const action of ["DescribeStackSet", "ListStackInstances", "DeleteStackInstances", "DescribeStackSetOperation", "DeleteStackSet"]) {
+      const p = requests.find((q) => q.action === action)?.params;
+      assert.deepEqual([p?.get("StackSetName"), p?.get("CallAs")], ["xaccount-R", "DELEGATED_ADMIN"], action);
+    }
+  });
+});
+
+test("stackset I/O: an update then a deployment both run; progress without a say hook; lists joined; a gone stack set reports nothing", async () => {
+  const set = stackSet({ exists: true, body: "{}", permissionModel: "SERVICE_MANAGED", ous: [OU], instances: [{ account: "222222222222", region: "us-east-1", ou: OU, status: "CURRENT" }] });
+  await withFakeAws(fakeEndpoint(org(), set), async (requests) => {
+    const r = await applyStackSet({}, req({ targets: [OU, OU2] }), template, { dryRun: false, wait: noWait });
+    assert.equal(r.status, "updated");
+    assert.deepEqual(r.operations.map((o) => [o.action, o.status]), [["UPDATE_STACK_SET", "SUCCEEDED"], ["CREATE_INSTANCES", "SUCCEEDED"]]);
+    assert.deepEqual(calls(requests).filter((a) => /^(Update|Create)/.test(a)), ["UpdateStackSet", "CreateStackInstances"]);
+  });
+  const fresh = stackSet();
+  await withFakeAws(fakeEndpoint(org(), fresh), async () => {
+    const said: string[] = [];
+    await applyStackSet({}, req({ targets: [OU, OU2], regions: ["us-east-1", "eu-west-1"] }), template, { dryRun: false, wait: noWait, say: (t) => said.push(t) });
+    assert.equal(said[1], `stack set xaccount-R: deploying to ${OU}, ${OU2} in us-east-1, eu-west-1`);
+  });
+  await withFakeAws(fakeEndpoint(org(), stackSet()), async () => {
+    assert.deepEqual(await deleteStackSet({}, req(), { dryRun: false, wait: noWait }), { name: "xaccount-R", region: "us-east-1", status: "absent", targets: [OU], regions: [], plan: [], operations: [], instances: [] });
+  });
+  // The regions of a deletion are sorted whatever order the accounts list them in; summaries without an account or region are skipped.
+  const odd = stackSet({ exists: true, body, permissionModel: "SERVICE_MANAGED", ous: [OU], instances: [
+    { account: "111111111111", region: "us-east-1", status: "CURRENT" },
+    { account: "222222222222", region: "eu-west-1", status: "" },
+    { account: "", region: "ap-south-1", status: "CURRENT" },
+    { account: "333333333333", region: "", status: "CURRENT" },
+  ] });
+  await withFakeAws(fakeEndpoint(org(), odd), async () => {
+    const r = await deleteStackSet({}, req(), { dryRun: true });
+    assert.deepEqual(r.regions, ["eu-west-1", "us-east-1"]);
+    assert.deepEqual(r.instances.map((i) => [i.account, i.region, i.status]), [["111111111111", "us-east-1", "CURRENT"], ["222222222222", "eu-west-1", "UNKNOWN"]]);
+  });
+});
+
+test("stackset I/O: the service's own OU ids (or any instance's OU) spare listing the organization", async () => {
+  for (const [ous, instanceOus] of [[[OU], [undefined, undefined]], [undefined, [OU, undefined]]] as const) {
+    const set = stackSet({ exists: true, body, permissionModel: "SERVICE_MANAGED", ous: ous ? [...ous] : undefined, instances: instanceOus.map((ou, i) => ({ account: `${i + 2}`.repeat(12), region: "us-east-1", ou, status: "CURRENT" })) });
+    await withFakeAws(fakeEndpoint(org(), set), async (requests) => {
+      await applyStackSet({}, req(), template, { dryRun: true });
+      assert.deepEqual(requests.filter((q) => q.service === "organizations").map((q) => q.action), [], JSON.stringify([ous, instanceOus]));
+    });
+  }
+});
+
+test("stackset I/O: an operation the service says nothing about is UNKNOWN until the wait gives up, naming it", async () => {
+  let t = 0;
+  const wait = { timeoutMs: 3000, intervalMs: 1000, maxIntervalMs: 1000, now: () => t, sleep: async (ms: number) => { t += ms; } };
+  const set = stackSet({ outcomes: Array(10).fill("NO-ANSWER") as string[] });
+  await withFakeAws(fakeEndpoint(org(), set), async () => {
+    await assert.rejects(applyStackSet({}, req(), template, { dryRun: false, wait }), (e: unknown) => e instanceof XaError && e.code === "stackset-operation-timeout" &&
+      e.message === "CREATE_INSTANCES operation op-1 on stack set xaccount-R was still UNKNOWN after 3 s");
+  });
+});
+
+test("resolveTargets: an organization that does not say its management account is not refused for it", async () => {
+  await withFakeAws(fakeEndpoint(org({ noOrganization: true, caller: "999999999999" }), stackSet()), async () => {
+    assert.deepEqual(await resolveTargets({}, { org: true, ous: [], callAs: "SELF" }), [ROOT]);
+  });
 });
