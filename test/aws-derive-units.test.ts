@@ -49,6 +49,35 @@ test("analysis: service_name found among other keyword arguments; dispatch lists
   assert.deepEqual(a.calls.filter((c) => c.kind === "by-name").map((c) => [c.method, c.line]), [["describe_subnets", 8]]);
 });
 
+test("analysis: every call site of a small module, exactly: waiters, paginators, inline clients, unfollowed receivers, annotations", () => {
+  const text = [
+    "import boto3",
+    "x: int",
+    'ecs = boto3.client("ecs")',
+    'ecs.get_waiter("services_stable")',
+    'ecs.get_paginator(name_var)',
+    'boto3.client("logs").describe_log_groups()',
+    "other = make()",
+    "other.describe_vpcs()",
+    "handle(other.list_tasks)",
+    'helper(other, "describe_subnets")',
+    'helper(ecs, "describe tasks", "list_tasks")',
+    'OPS = ["ListTasks", some_name]',
+  ].join("\n");
+  const a = analyze([{ path: "m.py", text }], { factories: [], dispatch: [{ variable: "OPS", service: "ecs", readOnly: () => true }] });
+  assert.deepEqual([...a.services].sort(), ["ecs", "logs"]);
+  // (`boto3.client(...)` itself is a call on an unfollowed receiver; no model has `client`, so it maps to nothing.)
+  assert.deepEqual(a.calls, [
+    { file: "m.py", line: 3, services: undefined, method: "client", kind: "call" },
+    { file: "m.py", line: 4, services: ["ecs"], method: "services_stable", kind: "waiter" },
+    { file: "m.py", line: 6, services: ["logs"], method: "describe_log_groups", kind: "call" },
+    { file: "m.py", line: 6, services: undefined, method: "client", kind: "call" },
+    { file: "m.py", line: 8, services: undefined, method: "describe_vpcs", kind: "call" },
+    { file: "m.py", line: 11, services: ["ecs"], method: "list_tasks", kind: "by-name" },
+  ]);
+  assert.deepEqual(a.dispatched.map((d) => d.operation), ["ListTasks"]);
+});
+
 test("the ECS tool's dispatch list: its Describe* and List* operations are reads, the rest writes", () => {
   const [d] = ANALYSIS.ecs!.dispatch;
   assert.equal(d?.variable, "SUPPORTED_ECS_OPERATIONS");
