@@ -48,6 +48,14 @@ const JS_AREAS = {
     // derivation from the pinned servers by test_real_servers.py: its strings are not decisions to mutate.
     mutate: ["src/aws/**/*.ts", "!src/aws/derive/releases.ts"],
     tests: [
+      "dist/test/aws-errors-units.test.js",
+      "dist/test/aws-trust-units.test.js",
+      "dist/test/aws-validate-units.test.js",
+      "dist/test/aws-derive-units.test.js",
+      "dist/test/aws-role-units.test.js",
+      "dist/test/aws-stackset-units.test.js",
+      "dist/test/aws-sts-units.test.js",
+      "dist/test/aws-releases-units.test.js",
       "dist/test/derive-actions.test.js",
       "dist/test/stackset-units.test.js",
       "dist/test/smoke-units.test.js",
