@@ -249,6 +249,22 @@ test("IaC: each account troubleshoots a stack only it has, in its own region and
   );
 });
 
+test("an exempt tool that takes account_id anyway is not counted as exempt", async () => {
+  const results = await run(
+    "iac",
+    {
+      tools: [
+        { name: "troubleshoot_cloudformation_deployment", inputSchema: schema("stack_name", "account_id", "region") },
+        { name: "read_iac_documentation_page", inputSchema: schema("url", "account_id") },
+      ],
+      answers: { "*": text({ status: "success" }) },
+    },
+    [],
+  );
+  assert.equal(status(results[2]!), "PASS");
+  assert.doesNotMatch(results[2]!.detail, /exempt/, results[2]!.detail);
+});
+
 function fakeSession(answer: ToolResult, seen: Array<{ name: string; args: Record<string, unknown> }>): McpSession {
   return {
     tools: [
