@@ -299,6 +299,8 @@ test("IaC callIac: the call's arguments, and which answers pass or fail", async 
   assert.equal(await verdict({ isError: true, text: JSON.stringify({ status: "success" }), structured: undefined }), "FAIL");
   assert.equal(await verdict(body({ status: "error", error: "xaccount error[role-denied]: no" })), "FAIL");
   assert.equal(await verdict(body({ status: "error", error: "An error occurred (AccessDenied) when calling AssumeRole" })), "FAIL");
+  const denied = await callIac(fakeSession(body({ status: "error", error: "An error occurred (AccessDenied) when calling AssumeRole" }), []), me, [other]);
+  assert.match(denied.fix ?? "", /assume check/, "an AccessDenied points at the assume check's fix (trust policy, external id)");
   assert.equal(await verdict(body({ status: "error", error: "later step: UnknownOperation\nmore" })), "PASS", "DescribeStacks found the stack");
   // An answer that is not success and carries no error text: found, and the detail invents no failure.
   for (const answer of [body({ status: "in_progress" }), body({ status: "error", error: { code: 1 } })]) {
