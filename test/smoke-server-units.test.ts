@@ -249,6 +249,22 @@ test("IaC: each account troubleshoots a stack only it has, in its own region and
   );
 });
 
+test("an exempt tool that takes account_id anyway is not counted as exempt", async () => {
+  const results = await run(
+    "iac",
+    {
+      tools: [
+        { name: "troubleshoot_cloudformation_deployment", inputSchema: schema("stack_name", "account_id", "region") },
+        { name: "read_iac_documentation_page", inputSchema: schema("url", "account_id") },
+      ],
+      answers: { "*": text({ status: "success" }) },
+    },
+    [],
+  );
+  assert.equal(status(results[2]!), "PASS");
+  assert.doesNotMatch(results[2]!.detail, /exempt/, results[2]!.detail);
+});
+
 function fakeSession(answer: ToolResult, seen: Array<{ name: string; args: Record<string, unknown> }>): McpSession {
   return {
     tools: [
@@ -283,6 +299,8 @@ test("IaC callIac: the call's arguments, and which answers pass or fail", async 
   assert.equal(await verdict({ isError: true, text: JSON.stringify({ status: "success" }), structured: undefined }), "FAIL");
   assert.equal(await verdict(body({ status: "error", error: "xaccount error[role-denied]: no" })), "FAIL");
   assert.equal(await verdict(body({ status: "error", error: "An error occurred (AccessDenied) when calling AssumeRole" })), "FAIL");
+  const denied = await callIac(fakeSession(body({ status: "error", error: "An error occurred (AccessDenied) when calling AssumeRole" }), []), me, [other]);
+  assert.match(denied.fix ?? "", /assume check/, "an AccessDenied points at the assume check's fix (trust policy, external id)");
   assert.equal(await verdict(body({ status: "error", error: "later step: UnknownOperation\nmore" })), "PASS", "DescribeStacks found the stack");
   // An answer that is not success and carries no error text: found, and the detail invents no failure.
   for (const answer of [body({ status: "in_progress" }), body({ status: "error", error: { code: 1 } })]) {
