@@ -1346,6 +1346,28 @@ test("rebase: no record or no marks is the original as is; a changed text withou
   assert.deepEqual(rebase("aXbYc!", r, true), { kind: "conflict", detail: "changed since the patch (no line diff available to place the earlier insertions)" });
 });
 
+test("rebase with a line diff: insertions are mapped through edits above them, one starting right where an edit ends included", async () => {
+  const { diffLines } = await import("diff");
+  const record = (original: string, inserts: Array<{ at: number; text: string }>) => ({
+    originalSha256: "",
+    original: Buffer.from(original).toString("base64"),
+    patchedSha256: "",
+    inserts,
+  });
+  // Patched "A\nINS\nB\n": the line above the insertion is edited, so the unchanged run starts at the insertion.
+  assert.deepEqual(rebase("Z\nINS\nB\n", record("A\nB\n", [{ at: 2, text: "INS\n" }]), true, diffLines), {
+    kind: "ok",
+    original: "Z\nB\n",
+    inserts: [{ at: 2, text: "INS\n" }],
+  });
+  // Patched "A\nB\nINS\nC\n": an unchanged run, an edit that grows a line, then the run holding the insertion.
+  assert.deepEqual(rebase("A\nBBB\nINS\nC\n", record("A\nB\nC\n", [{ at: 4, text: "INS\n" }]), true, diffLines), {
+    kind: "ok",
+    original: "A\nBBB\nC\n",
+    inserts: [{ at: 6, text: "INS\n" }],
+  });
+});
+
 test("compareVersions: numeric parts, missing ones are 0, tails after - or + ignored as text", () => {
   const cases: Array<[string, string, number]> = [
     ["1.0.1", "1.0", 1],
