@@ -8,7 +8,8 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import fs, { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -117,6 +118,25 @@ test("commitFiles: writes, creates and deletes in one go, modes kept exactly (um
   // Nothing to do touches nothing, not even a folder that is not there.
   await commitFiles(path.join(pkg, "missing"), "patch", []);
   assert.equal(existsSync(path.join(pkg, "missing")), false);
+});
+
+test("commitFiles: after the renames, every folder that got or lost a file is fsynced (the renames survive a power cut)", { skip: !existsSync("/proc/self/fd") && "needs /proc to name a descriptor's folder" }, async (t) => {
+  const { pkg, ops } = writeScene(t);
+  // Spy on the fsync commitFiles calls (a live binding of node:fs): which folders it is asked to flush.
+  const flushed: string[] = [];
+  const real = fs.fsync;
+  t.mock.method(fs, "fsync", (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+    if (fs.fstatSync(fd).isDirectory()) flushed.push(fs.readlinkSync(`/proc/self/fd/${fd}`));
+    real(fd, cb);
+  });
+  syncBuiltinESMExports();
+  t.after(() => {
+    t.mock.restoreAll();
+    syncBuiltinESMExports();
+  });
+  await commitFiles(pkg, "patch", ops);
+  const resolved = (p: string): string => fs.realpathSync(p);
+  assert.deepEqual([...new Set(flushed)].sort(), [resolved(pkg), resolved(path.join(pkg, "sub"))].sort());
 });
 
 test("commitFiles: a failure after files were renamed rolls every file back, removes its temps and journal, and throws", async (t) => {
