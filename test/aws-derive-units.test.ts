@@ -39,6 +39,7 @@ test("analysis: service_name found among other keyword arguments; dispatch lists
     'NOT_A_LIST = "ListClusters"',
     "handle(a.describe_vpcs)",
     'helper(a, "describe_subnets", "NotAMethod", "Describe subnets", "9x")',
+    'c = boto3.client(f"ec{n}")', // an f-string names a service only at run time: no service from its fixed part
   ].join("\n");
   const opts = { factories: [], dispatch: [{ variable: "OPS", service: "ecs", readOnly: (op: string) => op.startsWith("List") }, { variable: "MORE", service: "ecs", readOnly: () => true }, { variable: "NOT_A_LIST", service: "ecs", readOnly: () => true }] };
   const a = analyze([{ path: "m.py", text }], opts);
@@ -197,6 +198,9 @@ test("installedVersion: the distribution's .dist-info beside the package, names 
     // A .dist-info named with the distribution's own dots and dashes (older installers) is found too.
     mkdirSync(path.join(dir, "awslabs.cdk-mcp-server-1.2.dist-info"));
     assert.equal(installedVersion(dir, "awslabs_cdk_mcp_server"), "1.2");
+    // A folder that only starts like a .dist-info (a backup left beside it) is no version.
+    mkdirSync(path.join(dir, "awslabs_iac_mcp_server-3.0.dist-info.old"));
+    assert.equal(installedVersion(dir, "awslabs.iac-mcp-server"), "unknown");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
