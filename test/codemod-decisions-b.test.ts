@@ -664,6 +664,13 @@ test("engine: the Python files scanned skip hidden folders, bytecode caches, the
   assert.equal(checked.runtime.action, "modified");
 });
 
+test("engine: files are planned in the order of their sorted paths, not of a walk that enters a folder before a file named like it", async (t) => {
+  // A walk lists the folder "tools" (and so tools/more.py) before tools.py; sorted paths put tools.py first.
+  const located = demoTree(t, { "tools.py": SERVER(TOOL("flat")), "tools/more.py": SERVER(TOOL("nested")) });
+  const p = await plan(located);
+  assert.deepEqual(p.changes.map((c) => c.file), ["tools.py", "tools/more.py"]);
+});
+
 test("engine: a function registered twice (from two modules) is one tool, under the name given explicitly, the first such name", async (t) => {
   const reg = (call: string): string => `from .server import mcp\nfrom .tools import f\n\n${call}\n`;
   for (const [first, second, name] of [
