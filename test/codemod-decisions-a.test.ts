@@ -700,6 +700,12 @@ const LIB: Record<string, string> = {
     "    @functools.wraps(g)",
     "    def w(*args, **kwargs): pass",
     "    return w",
+    "def redefined(fn):",
+    "    @functools.wraps(g)",
+    "    def w(*args, **kwargs): pass",
+    "    @functools.wraps(fn)",
+    "    def w(*args, **kwargs): pass",
+    "    return w",
   ),
 };
 
@@ -923,6 +929,7 @@ test("resolver: calls: Tool.from_function, proxies, pass-through factories", () 
     ["a factory with two wrappers returns the second", lines("from .wraps import two", "def f(): pass", "def g(): pass", "REG(two(f, g))"), ["def server.py:g"]],
     ["fn given by walrus is not fn=", lines("def f(): pass", "REG(Tool.from_function(fn := f))"), ["problem fn := f (named expression) is not a function xaccount can find statically"]],
     ["a factory whose def wraps another name", lines("from .wraps import foreign", "def f(): pass", "REG(foreign(f))"), ["problem registered the result of calling foreign(...): what it returns is only known at run time"]],
+    ["a def of the returned name that wraps another name does not hide a later one that wraps a parameter", lines("from .wraps import redefined", "def f(): pass", "REG(redefined(f))"), ["def server.py:f"]],
     ["either of two factories", lines("from .wraps import wrap", "def f(): pass", "for w in [wrap, wrap]:", "    REG(w(f))"), ["problem registered the result of calling w(...): what it returns is only known at run time"]],
     ["a module called", lines("from . import tools", "def f(): pass", "REG(tools(f))"), ["problem registered the result of calling tools(...): what it returns is only known at run time"]],
     ["a string called", lines("def f(): pass", "REG('s'(f))"), ["problem registered the result of calling 's'(...): what it returns is only known at run time"]],
