@@ -605,6 +605,15 @@ test("deleteStackSet: the instances (their OUs from the service, else the ones g
   });
 });
 
+test("deleteStackSet: its CloudFormation client is destroyed once done (no keep-alive socket holds the command open)", async (t) => {
+  const { CloudFormationClient } = await import("@aws-sdk/client-cloudformation");
+  const destroyed = t.mock.method(CloudFormationClient.prototype, "destroy");
+  await withFakeAws(fakeEndpoint(org(), stackSet({ exists: true, body, permissionModel: "SERVICE_MANAGED" })), async () => {
+    assert.equal((await deleteStackSet({}, req({ targets: [] }), { dryRun: false, wait: noWait })).status, "deleted");
+  });
+  assert.equal(destroyed.mock.callCount(), 1);
+});
+
 test("deleteStackSet: OUs the service does not name come from --ou, else refused; instances left keep the stack set", async () => {
   const quiet = () => stackSet({ exists: true, body, permissionModel: "SERVICE_MANAGED", instances: [{ account: "222222222222", region: "us-east-1", status: "CURRENT" }] });
   await withFakeAws(fakeEndpoint(org(), quiet()), async (requests) => {
