@@ -290,6 +290,7 @@ test("IaC callIac: the call's arguments, and which answers pass or fail", async 
   const seen: Array<{ name: string; args: Record<string, unknown> }> = [];
   const ok = await callIac(fakeSession({ isError: false, text: JSON.stringify({ status: "success" }), structured: undefined }, seen), me, [other]);
   assert.equal(ok.ok, true);
+  assert.equal(ok.detail, `read stack mine in ${A}`, "a success says the stack was read, not only found");
   assert.deepEqual(seen, [{ name: "troubleshoot_cloudformation_deployment", args: { stack_name: "mine", region: "eu-west-1", include_cloudtrail: false, account_id: A } }]);
   const verdict = async (answer: ToolResult) => {
     const r = await callIac(fakeSession(answer, []), me, [other]);
