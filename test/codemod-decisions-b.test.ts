@@ -35,6 +35,7 @@ import { candidateDirs, expandHome, locateIn } from "../src/codemod/locate.js";
 import { loadManifest, mergeInserts, rebase } from "../src/codemod/manifest.js";
 import { compareVersions, currentRuntime, runtimeAction } from "../src/codemod/vendor.js";
 import { oneLine, PackageIndex, type ModuleSource } from "../src/codemod/package-index.js";
+import { asPermissionError } from "../src/codemod/fs-errors.js";
 import { commitFiles, recoverJournal, TEMP_FILE, type FileOp, type Journal } from "../src/codemod/write.js";
 import { checkPlan, planPatch, planRevert, recoverInterrupted, writePatch, type PatchPlan } from "../src/codemod/engine.js";
 import type { LocatedServer } from "../src/codemod/locate.js";
@@ -228,6 +229,15 @@ test("crash at each write step: the journal is there from step 1, then each temp
   const done = crashAt(none.pkg, none.ops, 8);
   assert.equal(done.status, 0, done.stderr);
   assert.deepEqual(listing(none.pkg), ["a.py", "sub", "sub/b.py"]);
+});
+
+test("asPermissionError: a refused read and a refused write each get the hint that fixes them; other errors are not ours", () => {
+  const denied = Object.assign(new Error("no"), { code: "EACCES" });
+  const read = asPermissionError(denied, "/p/x.py", "read");
+  assert.deepEqual([read?.code, read?.message], ["permission-denied", "cannot read /p/x.py: permission denied (EACCES); nothing was written"]);
+  assert.match(read?.hint ?? "", /as a user who can read the server's files/);
+  assert.match(asPermissionError(denied, "/p/x.py", "write")?.hint ?? "", /as the package's owner/);
+  assert.equal(asPermissionError(Object.assign(new Error("gone"), { code: "ENOENT" }), "/p/x.py", "read"), undefined);
 });
 
 test("commitFiles for a user who may not write: permission-denied naming the folder or the file, before anything changes", (t) => {
@@ -887,6 +897,7 @@ test("engine: `add_tool(x.fn)` is a tool named <tool>.fn, skipped as unresolved,
   const located = demoTree(t, { "server.py": SERVER(TOOL("one") + fn) });
   const p = await plan(located, { check: true });
   assert.deepEqual(toolRows(p), ["server.py:7 one unpatched", "server.py:10 <tool>.fn skipped unresolved"]);
+  assert.match(p.tools.find((x) => x.name === "<tool>.fn")?.reason ?? "", /not every Tool\.from_function of the package could be resolved/, "the skip says why");
   const resolved = demoTree(t, { "server.py": SERVER(`def two(x: str) -> str:\n    return x\n\n\nTOOLS = [Tool.from_function(two)]\n${fn}`) });
   assert.deepEqual(toolRows(await plan(resolved, { check: true })), ["server.py:6 two unpatched"]);
 });
