@@ -439,15 +439,18 @@ test("AssumeRole: a session STS reports in another account is a FAIL with no cre
   });
 });
 
+/** A role session in account 111111111111, as checkAssumeRole returns it, for the read-only checks. */
+const ASSUMED_111 = {
+  accountId: "111111111111",
+  roleArn: "arn:aws:iam::111111111111:role/R",
+  sessionArn: "arn:aws:sts::111111111111:assumed-role/R/s1",
+  region: "us-east-1",
+  expiration: undefined,
+  clientConfig: { region: "us-east-1", credentials: { accessKeyId: "ASIAFAKE", secretAccessKey: "s", sessionToken: "t" } },
+};
+
 test("ListClusters: a cluster of another account in the answer is a FAIL (the credentials are not this account's)", async () => {
-  const assumed = {
-    accountId: "111111111111",
-    roleArn: "arn:aws:iam::111111111111:role/R",
-    sessionArn: "arn:aws:sts::111111111111:assumed-role/R/s1",
-    region: "us-east-1",
-    expiration: undefined,
-    clientConfig: { region: "us-east-1", credentials: { accessKeyId: "ASIAFAKE", secretAccessKey: "s", sessionToken: "t" } },
-  };
+  const assumed = ASSUMED_111;
   const own = "arn:aws:ecs:us-east-1:111111111111:cluster/one";
   const other = "arn:aws:ecs:us-east-1:222222222222:cluster/two";
   await withFakeAws({ sessionArn: "", clusterArns: [own, other] }, async () => {
@@ -461,14 +464,7 @@ test("ListClusters: a cluster of another account in the answer is a FAIL (the cr
 });
 
 test("read-only calls the role may not make: FAIL, the fix names the permission it lacks and the role; a pass names what it listed", async () => {
-  const assumed = {
-    accountId: "111111111111",
-    roleArn: "arn:aws:iam::111111111111:role/R",
-    sessionArn: "arn:aws:sts::111111111111:assumed-role/R/s1",
-    region: "us-east-1",
-    expiration: undefined,
-    clientConfig: { region: "us-east-1", credentials: { accessKeyId: "ASIAFAKE", secretAccessKey: "s", sessionToken: "t" } },
-  };
+  const assumed = ASSUMED_111;
   await withFakeAws({ sessionArn: "", clusterArns: [], deny: "ListStacks" }, async () => {
     const r = await checkListStacks("111111111111", "us-east-1", assumed);
     assert.deepEqual([r.result.name, r.result.ok, r.value], ["cloudformation:ListStacks in 111111111111 us-east-1", false, undefined]);
