@@ -4,6 +4,8 @@
  * the mutants of earlier StrykerJS reports, made with StrykerJS's own TypeScript checker, side by side:
  * how many agree, each that does not, and the CPU per mutant. The evidence docs/mutation.md gives for
  * the checker; run it again after changing it. Mutants a sample did not draw and ignored ones are skipped.
+ * A report's mutants are placed in the code it was made on: compare only reports of files unchanged since
+ * (on changed files the mutants land elsewhere and the verdicts differ for that reason alone).
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";

@@ -35,6 +35,7 @@ export class FileTypescriptChecker {
   static inject = tokens(commonTokens.options);
   texts = new Map(); // file name (as TypeScript spells it) -> current text
   versions = new Map();
+  declared = new Map(); // file name -> the unmutated file's declarations
 
   constructor(options) {
     this.tsconfigFile = path.resolve(options.tsconfigFile ?? "tsconfig.json");
@@ -86,7 +87,7 @@ export class FileTypescriptChecker {
         continue;
       }
       const original = this.texts.get(file);
-      const declarations = this.declarations(file);
+      const declarations = this.originalDeclarations(file);
       this.setText(file, applyMutant(original, mutant.location, mutant.replacement));
       try {
         let errors = this.diagnostics(file);
@@ -104,7 +105,10 @@ export class FileTypescriptChecker {
   /** Mutants of one file together, in groups of GROUP_SIZE. */
   async group(mutants) {
     const byFile = new Map();
-    for (const m of mutants) byFile.set(m.fileName, [...(byFile.get(m.fileName) ?? []), m.id]);
+    for (const m of mutants) {
+      if (!byFile.has(m.fileName)) byFile.set(m.fileName, []);
+      byFile.get(m.fileName).push(m.id);
+    }
     const groups = [];
     for (const ids of byFile.values()) {
       for (let i = 0; i < ids.length; i += GROUP_SIZE) groups.push(ids.slice(i, i + GROUP_SIZE));
@@ -119,6 +123,15 @@ export class FileTypescriptChecker {
   setText(file, text) {
     this.texts.set(file, text);
     this.versions.set(file, (this.versions.get(file) ?? 0) + 1);
+  }
+
+  /**
+   * The unmutated file's declarations, once per file: each mutant's check starts from a new program (the
+   * text was just restored), and emitting them again would check the file a second time per mutant.
+   */
+  originalDeclarations(file) {
+    if (!this.declared.has(file)) this.declared.set(file, this.declarations(file));
+    return this.declared.get(file);
   }
 
   /** What other files see of `file`: its declaration output, computed for the current text. */
