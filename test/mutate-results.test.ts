@@ -34,6 +34,8 @@ interface Results {
   UsageError: new (message?: string) => Error;
   parseArgs(argv: string[], areas: string[]): Options;
   reportName(area: string, options: Partial<Options>): string;
+  seedOf(options: Partial<Options>): string;
+  resultsSource(progressMtime: number | undefined, reportMtime: number | undefined): "progress" | "report" | undefined;
   score(results: Mutant[], inSample?: (m: Mutant) => boolean): { total: number; notDrawn: number; killed: number; survived: number; noCoverage: number; compileError: number; score: number };
   parseProgress(text: string): Mutant[];
   sample<T>(items: T[], count: number, seed?: number): T[];
@@ -147,6 +149,24 @@ test("report names keep a sample and its seed apart from the whole area's", () =
   assert.equal(results.reportName("aws", { sampleFraction: 0.05, seed: "" }), "aws.sample-5");
   assert.equal(results.reportName("aws", { sampleFraction: 0.05, seed: sampler.DEFAULT_SEED }), "aws.sample-5");
   assert.equal(results.reportName("codemod", { sampleFraction: 0.125, seed: "b" }), "codemod.sample-12.5.seed-b");
+});
+
+test("a sample's seed: the one given, else the first samples' (the draw, the report name and the summary use the same)", () => {
+  assert.equal(results.seedOf({ seed: "" }), sampler.DEFAULT_SEED);
+  assert.equal(results.seedOf({}), sampler.DEFAULT_SEED);
+  assert.equal(results.seedOf({ seed: "b" }), "b");
+});
+
+test("--report reads a stopped run's progress file only when it is newer than the last report", () => {
+  const t = 1_800_000_000_000;
+  assert.equal(results.resultsSource(undefined, undefined), undefined, "no run yet");
+  assert.equal(results.resultsSource(t, undefined), "progress", "a first run stopped before its report");
+  assert.equal(results.resultsSource(undefined, t), "report");
+  // A finished run writes its last progress line a moment before its report, or in the same second.
+  assert.equal(results.resultsSource(t, t + 5), "report");
+  assert.equal(results.resultsSource(t + 900, t), "report", "within the second of slack: the same run");
+  // A later run, stopped: its progress file was started afresh after the older report.
+  assert.equal(results.resultsSource(t + 60_000, t), "progress");
 });
 
 test("the command line: samples, seeds, areas and their refusals", () => {

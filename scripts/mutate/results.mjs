@@ -62,8 +62,25 @@ export function parseArgs(argv, areas) {
 /** A sample's results are kept apart from the whole area's: its not-drawn mutants are not verdicts. */
 export function reportName(area, options) {
   if (!options.sampleFraction) return area;
-  const seed = options.seed && options.seed !== DEFAULT_SEED ? `.seed-${options.seed}` : "";
+  const seed = seedOf(options) !== DEFAULT_SEED ? `.seed-${options.seed}` : "";
   return `${area}.sample-${samplePercent(options)}${seed}`;
+}
+
+/** The seed of a sample's draw: `--seed`, or the one of the first samples. */
+export function seedOf(options) {
+  return options.seed || DEFAULT_SEED;
+}
+
+/**
+ * Where the last run's results are: "report" (StrykerJS's JSON report, written when a run ends),
+ * "progress" (the verdicts a run stopped before its end had reached: its progress file, rewritten from
+ * the start by each run, is newer than the report of an earlier run) or undefined (no run yet). Times
+ * are mtimes in ms, undefined for a missing file; the report of a finished run is written a moment
+ * after its last progress line, so a second of slack.
+ */
+export function resultsSource(progressMtime, reportMtime) {
+  if (progressMtime !== undefined && (reportMtime === undefined || progressMtime > reportMtime + 1000)) return "progress";
+  return reportMtime === undefined ? undefined : "report";
 }
 
 export function samplePercent(options) {

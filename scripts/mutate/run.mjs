@@ -15,8 +15,8 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, watch, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_SEED, drawn } from "./sample-checker.mjs";
-import { UsageError, isMessageText, mutmutLine, parseArgs, parseProgress, reportName, sample, samplePercent, score, summarizeDiff } from "./results.mjs";
+import { drawn } from "./sample-checker.mjs";
+import { UsageError, isMessageText, mutmutLine, parseArgs, parseProgress, reportName, resultsSource, sample, samplePercent, score, seedOf, summarizeDiff } from "./results.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const REPORTS = path.join(ROOT, "reports", "mutation");
@@ -138,7 +138,7 @@ function strykerOptions(area, options) {
 async function runStryker(area, options) {
   process.env.XACCOUNT_TEST_PYTHON = PYTHON; // the sandbox has no .venv link; the tests find the venv through this
   process.env.XACCOUNT_MUTATE_SAMPLE = String(options.sampleFraction || 1); // read by sample-checker.mjs
-  process.env.XACCOUNT_MUTATE_SEED = options.seed || DEFAULT_SEED;
+  process.env.XACCOUNT_MUTATE_SEED = seedOf(options);
   process.env.XACCOUNT_MUTATE_PROGRESS = progressFile(area, options); // progress-file-reporter.mjs
   const { Stryker } = await import("@stryker-mutator/core");
   // Stryker makes its sandbox with mkdtemp (mode 0700). patch-cli's permission tests run the CLI as
@@ -176,8 +176,10 @@ function progressFile(area, options) {
 function summarizeStryker(area, options) {
   const file = path.join(REPORTS, `${reportName(area, options)}.json`);
   const progress = progressFile(area, options);
-  const stopped = existsSync(progress) && (!existsSync(file) || statSync(progress).mtimeMs > statSync(file).mtimeMs + 1000);
-  if (!stopped && !existsSync(file)) return undefined;
+  const mtime = (f) => (existsSync(f) ? statSync(f).mtimeMs : undefined);
+  const source = resultsSource(mtime(progress), mtime(file));
+  if (!source) return undefined;
+  const stopped = source === "progress";
   const results = stopped ? parseProgress(readFileSync(progress, "utf8")) : readReport(file);
   if (stopped && results.length === 0) return undefined;
   const survivors = results
@@ -190,7 +192,7 @@ function summarizeStryker(area, options) {
     }));
   const sample = options.sampleFraction ? ` (sample ${samplePercent(options)}%${options.seed ? `, seed ${options.seed}` : ""})` : "";
   const label = `${area}${sample}${stopped ? " (unfinished run: the mutants checked so far)" : ""}`;
-  const inSample = (r) => drawn(r, options.sampleFraction || 1, options.seed || DEFAULT_SEED);
+  const inSample = (r) => drawn(r, options.sampleFraction || 1, seedOf(options));
   return { area: label, tool: "StrykerJS", ...score(results, inSample), survivors };
 }
 
