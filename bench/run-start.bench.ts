@@ -85,7 +85,7 @@ for (let i = 0; i < RUNS; i++) {
   let t0 = process.hrtime.bigint();
   spawnSync(process.execPath, [BIN, "--version"], { env });
   nodeOnly.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  // What `run` loads (its own entry, src/run-main.ts): --help stops after loading, before any work.
+  // What `run` loads (alone, src/entry.ts): --help stops after loading, before any work.
   t0 = process.hrtime.bigint();
   spawnSync(process.execPath, [BIN, "run", "--help"], { env });
   runEntry.push(Number(process.hrtime.bigint() - t0) / 1e6);

@@ -14,15 +14,14 @@ for (const stream of [process.stdout, process.stderr]) {
 // made (`test` makes one outside src/aws/clients.ts to read the configured region); users can opt back in.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-// `xaccount run` is what MCP clients start at every session: its own entry loads the run command
-// alone (src/run-main.ts), not every command and what they import. Everything else: the full CLI.
-const entry = process.argv[2] === "run" ? "run-main.js" : "cli.js";
+// src/entry.ts loads `run` (started by MCP clients at every session) and `patch` alone, without every
+// command and what they import; everything else loads the full CLI.
 // A checkout that was never built has no dist/: say what to do instead of a module-not-found stack.
-const cli = new URL(`../dist/src/${entry}`, import.meta.url);
+const cli = new URL("../dist/src/entry.js", import.meta.url);
 const { existsSync } = await import("node:fs");
 if (!existsSync(cli)) {
   process.stderr.write(
-    `xaccount: error: this checkout has not been built (no dist/src/${entry})\n` +
+    `xaccount: error: this checkout has not been built (no dist/src/entry.js)\n` +
       "  hint: run npm run build (after npm ci) in " + new URL("..", import.meta.url).pathname + "\n",
   );
   process.exit(2);

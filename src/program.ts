@@ -1,7 +1,7 @@
 /**
  * What every xaccount entry shares: the program's name, version and output, and how a run ends (exit
- * code, coded errors on stderr). src/cli.ts builds the full CLI on it; src/run-main.ts builds `run`
- * alone, so an MCP client's start of `xaccount run` loads no other command (see bin/xaccount.js).
+ * code, coded errors on stderr). src/cli.ts builds the full CLI on it; src/entry.ts builds `run` or
+ * `patch` alone, so an MCP client's start of `xaccount run` loads no other command.
  */
 import { Command, CommanderError } from "commander";
 import { VERSION } from "./version.js";

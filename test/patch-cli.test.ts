@@ -1,10 +1,11 @@
 /** `xaccount patch` through the real CLI binary: exit codes, --json, --dry-run, --diff, --check, --revert. */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
+import { pathToFileURL } from "node:url";
 import { PACKAGE_ROOT } from "../src/version.js";
 import { snapshot, tempCopy, treeDiff } from "./helpers/trees.js";
 import { vendoredHeader } from "../src/codemod/vendor.js";
@@ -524,4 +525,26 @@ test("temp files an older xaccount left anywhere in the package (no journal) are
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /warning\[patch-interrupted\]: removed 2 temp file\(s\) left in .* by an interrupted xaccount run/);
   for (const f of stray) assert.ok(!existsSync(f), f);
+});
+
+test("patch loads alone: its own command and engine, no other command and no AWS SDK", (t) => {
+  // Every module the CLI process resolves, recorded by a loader hook (as run.test.ts does for `run`).
+  const dir = mkdtempSync(path.join(os.tmpdir(), "xaccount-modules-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = path.join(dir, "modules.txt");
+  const hook = path.join(dir, "hook.mjs");
+  const register = path.join(dir, "register.mjs");
+  writeFileSync(hook, `import { appendFileSync } from "node:fs";\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + "\\n"); return r; }\n`);
+  writeFileSync(register, `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
+  const tree = iacTree(t);
+  const r = spawnSync(process.execPath, [BIN, "patch", "iac", tree.dir, "--dry-run"], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", NODE_OPTIONS: `--import ${register}` },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const loaded = readFileSync(log, "utf8").split("\n").filter(Boolean);
+  assert.ok(loaded.some((u) => u.endsWith("/dist/src/commands/patch.js")), loaded.join("\n"));
+  assert.ok(loaded.some((u) => u.endsWith("/dist/src/codemod/parse.js")), "the engine did the dry run");
+  const unwanted = loaded.filter((u) => /\/dist\/src\/commands\/(?!patch\.js)|@aws-sdk|\/dist\/src\/cli\.js/.test(u));
+  assert.deepEqual([...new Set(unwanted)], []);
 });

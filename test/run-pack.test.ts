@@ -23,7 +23,7 @@ function packedFiles(): string[] {
 
 test("the tarball holds the CLI, its runtime, LICENSE and docs, and nothing only tests or the demo use", () => {
   const files = packedFiles();
-  for (const required of ["package.json", "LICENSE", "README.md", "TROUBLESHOOTING.md", "bin/xaccount.js", "dist/src/cli.js", "dist/src/run-main.js", "dist/src/commands/run.js", "dist/src/run/prepare.js", "dist/codemods/index.js", "codemods/runtime/_xaccount.py"]) {
+  for (const required of ["package.json", "LICENSE", "README.md", "TROUBLESHOOTING.md", "bin/xaccount.js", "dist/src/cli.js", "dist/src/entry.js", "dist/src/commands/run.js", "dist/src/run/prepare.js", "dist/codemods/index.js", "codemods/runtime/_xaccount.py"]) {
     assert.ok(files.includes(required), `${required} is missing from the tarball`);
   }
   const forbidden = files.filter((f) => /^(dist\/(test|bench)\/|test\/|fixtures\/|scripts\/|src\/|bench\/|\.venv|\.cache)/.test(f) || /^dist\/src\/(demo|emulator)\./.test(f) || f.endsWith(".ts"));
