@@ -129,8 +129,7 @@ async function importCheck(dir: string, c: Case, params: readonly string[], inpu
   const profile = getProfile(c.server);
   const target = path.join(dir, c.path);
   await writePatch(await planPatch(profile, locateServer(profile, target)));
-  const schemas = listSchemas(locateServer(profile, target).importRoot, c);
-  const original = listSchemas(locateServer(profile, path.join(input, c.path)).importRoot, c);
+  const [original, schemas] = listSchemas(locateServer(profile, path.join(input, c.path)).importRoot, locateServer(profile, target).importRoot, c);
   assert.deepEqual(Object.keys(schemas).sort(), Object.keys(original).sort(), "the patched server lists other tools");
   assert.ok(Object.keys(schemas).length > 0);
   for (const [tool, schema] of Object.entries(schemas)) {
@@ -143,16 +142,31 @@ async function importCheck(dir: string, c: Case, params: readonly string[], inpu
   }
 }
 
-function listSchemas(importRoot: string, c: Case): Schemas {
+/**
+ * The tools FastMCP lists for `c.module` imported from the unpatched root, then from the patched one, in
+ * one Python process (one interpreter start instead of two: this file runs for every mutant of the engine
+ * a mutation run must judge). The package's modules are dropped between the two; the unpatched one goes
+ * first because the patched package's runtime installs process-wide hooks when it is imported.
+ */
+function listSchemas(originalRoot: string, patchedRoot: string, c: Case): [Schemas, Schemas] {
+  const top = c.module!.split(".")[0]!;
   const script = [
     "import asyncio, importlib, json, sys",
-    `sys.path.insert(0, ${JSON.stringify(importRoot)})`,
-    `mod = importlib.import_module(${JSON.stringify(c.module)})`,
-    "tools = asyncio.run(mod.mcp.list_tools())",
-    "print(json.dumps({t.name: t.inputSchema for t in tools}))",
+    `roots, module, top = ${JSON.stringify([originalRoot, patchedRoot])}, ${JSON.stringify(c.module)}, ${JSON.stringify(top)}`,
+    "listed = []",
+    "for root in roots:",
+    "    sys.path.insert(0, root)",
+    "    mod = importlib.import_module(module)",
+    "    listed.append({t.name: t.inputSchema for t in asyncio.run(mod.mcp.list_tools())})",
+    "    sys.path.remove(root)",
+    "    for name in [n for n in sys.modules if n == top or n.startswith(top + '.')]:",
+    "        del sys.modules[name]",
+    "print(json.dumps(listed))",
   ].join("\n");
   // No __pycache__ in the fixture's input folder.
   const r = spawnSync(testPython(), ["-c", script], { encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
   assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as Schemas;
+  const [original, patched] = JSON.parse(r.stdout) as Schemas[];
+  assert.ok(original && patched, r.stdout);
+  return [original, patched];
 }
