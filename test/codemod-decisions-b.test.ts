@@ -705,6 +705,16 @@ test("engine: a function registered twice (from two modules) is one tool, under 
   }
 });
 
+test("engine: a file with no tool, record or mark is not decoded (a latin-1 helper blocks nothing); marks alone make it unrecorded", async (t) => {
+  const located = demoTree(t, { "server.py": SERVER(TOOL("one")) });
+  put(path.join(located.packageDir, "legacy.py"), Buffer.from("# caf\xe9\nx = 1\n", "latin1"));
+  assert.deepEqual(toolRows(await plan(located)), ["server.py:7 one unpatched"]);
+  // A file carrying only xaccount's import marker and no tool: its original is unknown all the same.
+  put(path.join(located.packageDir, "helper.py"), "x = 1  # xaccount\n");
+  await assert.rejects(plan(located), isCode("manifest-incomplete"));
+  assert.deepEqual((await plan(located, { check: true })).unrecorded, ["helper.py"]);
+});
+
 test("engine: no patchable tool is no-tools-found, naming the skipped ones", async (t) => {
   const none = demoTree(t, { "server.py": SERVER("def helper():\n    pass\n") });
   await assert.rejects(plan(none), (e: unknown) => isCode("no-tools-found")(e) && !/only/.test((e as XaError).message));
@@ -890,6 +900,11 @@ test("planRevert: per recorded file restored, unchanged, missing or edited (rest
   // Marks in a file the manifest does not record: its original is unknown, nothing is reverted.
   writeFileSync(at("e.py"), "x = 1  # xaccount\n");
   assert.throws(() => planRevert(PROFILE, located, { force: true }), (e: unknown) => isCode("manifest-incomplete")(e) && / carries /.test((e as XaError).message));
+  // A recorded file that cannot be read (a folder now) is an error, not a missing file.
+  rmSync(at("e.py"));
+  rmSync(at("a.py"));
+  mkdirSync(at("a.py"));
+  assert.throws(() => planRevert(PROFILE, located, { force: true }), (e: NodeJS.ErrnoException) => e.code === "EISDIR");
 });
 
 test("engine: `add_tool(x.fn)` is a tool named <tool>.fn, skipped as unresolved, unless every Tool.from_function resolved", async (t) => {
@@ -900,6 +915,9 @@ test("engine: `add_tool(x.fn)` is a tool named <tool>.fn, skipped as unresolved,
   assert.match(p.tools.find((x) => x.name === "<tool>.fn")?.reason ?? "", /not every Tool\.from_function of the package could be resolved/, "the skip says why");
   const resolved = demoTree(t, { "server.py": SERVER(`def two(x: str) -> str:\n    return x\n\n\nTOOLS = [Tool.from_function(two)]\n${fn}`) });
   assert.deepEqual(toolRows(await plan(resolved, { check: true })), ["server.py:6 two unpatched"]);
+  // One Tool.from_function resolved and one not: the .fn is still unaccounted for.
+  const partly = demoTree(t, { "server.py": SERVER(`def two(x: str) -> str:\n    return x\n\n\nTOOLS = [Tool.from_function(two), Tool.from_function(make())]\n${fn}`) });
+  assert.deepEqual(toolRows(await plan(partly, { check: true })), ["server.py:6 two unpatched", "server.py:10 Tool.from_function(make()) skipped unresolved", "server.py:12 <tool>.fn skipped unresolved"]);
 });
 
 /** An executable stand-in for Python: notes that it ran, reads the sources, answers as told. */
@@ -1019,6 +1037,9 @@ test("checkPlan (pure): findings by kind and the most serious code; a changed fi
   );
   const replace = rows({ runtime: { action: "replace", shipped: stamp, existing: { version: "0.0.1", sha256: "a".repeat(64) } } });
   assert.deepEqual(replace, [`not-patched ${RUNTIME_FILE}: ${RUNTIME_FILE} is stale (from xaccount 0.0.1; this xaccount ships ${stamp.version} sha256=${stamp.sha256.slice(0, 12)})`]);
+  assert.deepEqual(rows({ runtime: { action: "replace", shipped: stamp } }), [
+    `not-patched ${RUNTIME_FILE}: ${RUNTIME_FILE} is stale (no valid header; this xaccount ships ${stamp.version} sha256=${stamp.sha256.slice(0, 12)})`,
+  ]);
   assert.deepEqual(rows({ runtime: { action: "keep-newer", shipped: stamp } }), []);
   assert.deepEqual(rows({ hadManifest: false }), [`not-patched ${MANIFEST_FILE}: ${MANIFEST_FILE} is missing: --revert would not know the original bytes`]);
   // The code is the most serious kind found, whatever the order of the findings.
