@@ -31,7 +31,7 @@ import {
   recordPackages,
   shortName,
 } from "../src/codemod/detect.js";
-import { candidateDirs, expandHome, locateIn } from "../src/codemod/locate.js";
+import { candidateDirs, expandHome, findPackage, locateIn } from "../src/codemod/locate.js";
 import { loadManifest, mergeInserts, rebase } from "../src/codemod/manifest.js";
 import { compareVersions, currentRuntime, runtimeAction } from "../src/codemod/vendor.js";
 import { oneLine, PackageIndex, type ModuleSource } from "../src/codemod/package-index.js";
@@ -1338,6 +1338,40 @@ test("candidateDirs: every kind of path, in order; only python* folders of a vir
     assert.equal(candidateDirs(profile, path.join(pkg, "a", "b", "c", "d")).includes(pkg), false);
     assert.ok(candidateDirs(profile, path.join(root, "awslabs")).includes(pkg));
   }
+});
+
+test("candidateDirs, findPackage: a folder that refuses a listing is permission-denied naming it; one that fails otherwise is passed over", (t) => {
+  // Root may list any folder: the refusals are made by a stand-in for readdirSync (a live binding of node:fs),
+  // restored before the temp folder is removed (after hooks run in the order they are added).
+  const failing = new Map<string, string>();
+  const real = fs.readdirSync;
+  t.mock.method(fs, "readdirSync", ((p: fs.PathLike, ...rest: unknown[]) => {
+    const code = failing.get(String(p));
+    if (code) throw Object.assign(new Error(code), { code });
+    return (real as (...a: unknown[]) => unknown)(p, ...rest);
+  }) as typeof fs.readdirSync);
+  syncBuiltinESMExports();
+  t.after(() => {
+    t.mock.restoreAll();
+    syncBuiltinESMExports();
+  });
+  const root = tempDir(t, "xa-cands-");
+  const lib = path.join(root, "lib");
+  mkdirSync(path.join(lib, "python3.12"), { recursive: true });
+  const pkg = path.dirname(put(path.join(root, "awslabs", "demo_mcp_server", "__init__.py"), ""));
+  const denied = (dir: string) => (e: unknown): boolean => isCode("permission-denied")(e) && (e as XaError).message === `cannot read ${dir}: permission denied (EACCES); nothing was written`;
+  const site = path.join(lib, "python3.12", "site-packages", "awslabs", "demo_mcp_server");
+  assert.ok(candidateDirs(PROFILE, root).includes(site));
+  failing.set(lib, "EACCES");
+  assert.throws(() => candidateDirs(PROFILE, root), denied(lib));
+  failing.set(lib, "EIO");
+  assert.equal(candidateDirs(PROFILE, root).includes(site), false);
+  failing.clear();
+  assert.equal(findPackage(PROFILE, root), pkg);
+  failing.set(pkg, "EACCES");
+  assert.throws(() => findPackage(PROFILE, root), denied(pkg));
+  failing.set(pkg, "EIO");
+  assert.equal(findPackage(PROFILE, root), undefined);
 });
 
 test("locateIn: the import root, the source checkout's root, and the virtualenv's python only when it exists", (t) => {
