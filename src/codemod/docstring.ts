@@ -42,7 +42,6 @@ export function planDocstring(text: string, str: Node, params: readonly ExtraPar
   if (!firstEntry) return [];
   const entryIndent = indentOf(firstEntry.text);
   const trimmed = firstEntry.text.trim();
-  const bulleted = /^[-*]\s/.test(trimmed);
 
   let last: Line | undefined;
   if (entryIndent.length > h) {
@@ -52,8 +51,9 @@ export function planDocstring(text: string, str: Node, params: readonly ExtraPar
       if (indentOf(l.text).length <= h) break;
       last = l;
     }
-  } else if (entryIndent.length === h && bulleted) {
-    // "## Parameters:" followed by "- Required: name (...)" bullets at the header's indentation.
+  } else {
+    // "## Parameters:" followed by "- Required: name (...)" bullets at the header's indentation. The
+    // loop's first line is the first entry, so one left of the header or not a bullet finds no section.
     for (const l of body) {
       if (l.text.trim() === "") break;
       const ind = indentOf(l.text).length;
@@ -84,13 +84,10 @@ function entryFor(firstEntry: string, p: ExtraParam): string {
 function splitLines(text: string, from: number, to: number): Line[] {
   const out: Line[] = [];
   let start = from;
-  while (start <= to) {
-    let nl = text.indexOf("\n", start);
-    if (nl < 0 || nl > to) nl = to;
-    const end = nl > start && text[nl - 1] === "\r" ? nl - 1 : nl;
-    out.push({ start, end, text: text.slice(start, end) });
-    if (nl >= to) break;
-    start = nl + 1;
+  for (const raw of text.slice(from, to).split("\n")) {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    out.push({ start, end: start + line.length, text: line });
+    start += raw.length + 1;
   }
   return out;
 }
