@@ -196,17 +196,17 @@ async function planPatchWith(
     const raw = sources.raw(rel);
     const text = sources.text(rel);
     const tree = sources.parse(rel).tree;
+    // In any order: planFile sorts its verdicts by line, and inserts are applied by position.
     const found = plans.get(rel) ?? empty();
-    found.tools.sort((a, b) => a.func.startIndex - b.func.startIndex);
     const plan = planFile(text, tree.rootNode, found, { params: profile.extraParams, runtimeModule });
     for (const t of plan.tools) tools.push({ file: rel, ...judgeSkip(profile, t) });
     const marked = hasMarks(text);
     if (marked && !record) {
       // Edits whose original bytes nobody kept (a crash of an xaccount without the journal, a deleted
       // manifest): recording this text as "original" would make --revert leave it importing a runtime
-      // it removes. Refused, never recorded.
+      // it removes. Refused, never recorded (a patch refuses the whole plan after this loop).
       unrecorded.push(rel);
-      if (opts.check) continue;
+      continue;
     }
     // The diff package is loaded only when a patched file changed since (it costs start-up time).
     const needsDiff = record && marked && sha256(raw) !== record.patchedSha256;
