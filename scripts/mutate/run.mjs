@@ -38,6 +38,7 @@ const JS_AREAS = {
       "dist/test/codemod-locate.test.js",
       "dist/test/codemod-registration.test.js",
       "dist/test/codemod-decisions-b.test.js",
+      "dist/test/codemod-detect-units.test.js",
       "dist/test/detect-server.test.js",
       "dist/test/codemod-fixtures.test.js",
       "dist/test/patch-cli.test.js",
