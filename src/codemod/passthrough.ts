@@ -128,8 +128,10 @@ function classify(
   if (!parent) return "ignore";
   // The def's own name, an import of it, a keyword's name (`f(deco=1)`; as a keyword's value it is a use).
   // Nodes are compared by place: the binding hands out a new object for a node it has let go of, so
-  // `parent === factory` failed at the garbage collector's whim and refused the factory's own def.
-  if (parent.type === factory.type && parent.startIndex === factory.startIndex) return "ignore";
+  // `parent === factory` failed at the garbage collector's whim and refused the factory's own def. The
+  // place is the file and the offset (a def at the same offset of another module is not the factory);
+  // in one file only the def starts where the def starts and has an identifier child.
+  if (rel === factoryFile && parent.startIndex === factory.startIndex) return "ignore";
   if (parent.type === "dotted_name" || parent.type === "aliased_import") return "ignore";
   if (parent.type === "keyword_argument" && parent.childForFieldName("name")?.startIndex === ident.startIndex) return "ignore";
   if (parent.type.includes("import")) return "ignore";
