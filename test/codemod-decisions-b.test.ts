@@ -40,6 +40,8 @@ import { commitFiles, recoverJournal, TEMP_FILE, type FileOp, type Journal } fro
 import { checkPlan, planPatch, planRevert, recoverInterrupted, writePatch, type PatchPlan } from "../src/codemod/engine.js";
 import type { LocatedServer } from "../src/codemod/locate.js";
 import type { ServerProfile } from "../src/codemod/profile.js";
+import { judgeSkip, packageSources } from "../src/codemod/scan.js";
+import type { ToolVerdict } from "../src/codemod/plan.js";
 import { JOURNAL_FILE, MANIFEST_FILE, RUNTIME_FILE } from "../src/codemod/contract.js";
 import { sha256 } from "../src/codemod/source.js";
 
@@ -1182,6 +1184,38 @@ test("checkPlan (pure): findings by kind and the most serious code; a changed fi
     { file: "a.py", name: "ok", status: "skipped", reason: "known" },
     { file: "a.py", name: "bare", status: "skipped" },
   ]);
+});
+
+test("packageSources: each file parsed once (the same tree every time); a file that is not UTF-8 is source-syntax-error", (t) => {
+  const dir = tempDir(t, "xa-sources-");
+  put(path.join(dir, "a.py"), "x = 1\n");
+  put(path.join(dir, "legacy.py"), Buffer.from("# caf\xe9\n", "latin1"));
+  const sources = packageSources(dir);
+  assert.equal(sources.parse("a.py"), sources.parse("a.py"));
+  assert.throws(
+    () => sources.text("legacy.py"),
+    (e: unknown) => isCode("source-syntax-error")(e) && (e as XaError).message === "legacy.py: not valid UTF-8; nothing was written",
+  );
+});
+
+test("judgeSkip: the profile acknowledges an own account_id, an unresolved or a wrapper skip by name, nothing else", () => {
+  const profile: ServerProfile = { ...PROFILE, ownAccountId: { bill: "the payer account" }, unpatchedTools: { gen: "generated", wrap: "a wrapper", far: "remote" } };
+  const skipped = (name: string, skip: NonNullable<ToolVerdict["skip"]>): ToolVerdict => ({ name, line: 1, status: "skipped", adds: [], skip, reason: `why ${name}` });
+  assert.deepEqual(judgeSkip(profile, skipped("bill", "own-account-id")), {
+    ...skipped("bill", "own-account-id"),
+    acknowledged: true,
+    reason: "has its own account_id (the payer account, says the profile): kept as it is, no cross-account access",
+  });
+  assert.deepEqual(judgeSkip(profile, skipped("other", "own-account-id")), {
+    ...skipped("other", "own-account-id"),
+    reason:
+      "already has an account_id parameter of its own, which may mean something else (a billing or linked account): kept as it is, not made cross-account; list it in the profile's ownAccountId with what it means",
+  });
+  assert.deepEqual(judgeSkip(profile, skipped("gen", "unresolved")), { ...skipped("gen", "unresolved"), acknowledged: true, reason: "why gen; the profile says: generated" });
+  assert.deepEqual(judgeSkip(profile, skipped("wrap", "wrapper")), { ...skipped("wrap", "wrapper"), acknowledged: true, reason: "why wrap; the profile says: a wrapper" });
+  // A remote tool has no Python body to patch whatever the profile says; a listed name alone does nothing.
+  assert.deepEqual(judgeSkip(profile, skipped("far", "remote")), skipped("far", "remote"));
+  assert.deepEqual(judgeSkip(profile, skipped("nobody", "unresolved")), skipped("nobody", "unresolved"));
 });
 
 // ---------------------------------------------------------------------------------------------------
