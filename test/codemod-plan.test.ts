@@ -132,6 +132,8 @@ test("applyInserts keeps the given order at one index; patchedRanges says where 
       [5, 6],
     ],
   );
+  assert.equal(applyInserts("xyzw", []), "xyzw");
+  assert.deepEqual(patchedRanges([]), []);
 });
 
 function record(original: string, inserts: Array<{ at: number; text: string }>): FileRecord {
