@@ -546,6 +546,8 @@ test("wrappedCallers: every call and decoration of a module-level wrapper factor
     "m.py arg f4 named kw [file,arg,name]",
     "m.py arg f5 [file,arg]",
   ]);
+  // Imported under its own name: the alias is not a use.
+  assert.deepEqual(wrapped({ "m.py": FACTORY_MODULE, "server.py": lines("from .m import deco as deco", "deco(f)") }), ["server.py arg f [file,arg]"]);
 });
 
 test("wrappedCallers: every use of the factory it cannot follow is a refusal naming the place", () => {
