@@ -546,6 +546,8 @@ test("wrappedCallers: every call and decoration of a module-level wrapper factor
     "m.py arg f4 named kw [file,arg,name]",
     "m.py arg f5 [file,arg]",
   ]);
+  // Imported under its own name: the alias is not a use.
+  assert.deepEqual(wrapped({ "m.py": FACTORY_MODULE, "server.py": lines("from .m import deco as deco", "deco(f)") }), ["server.py arg f [file,arg]"]);
 });
 
 test("wrappedCallers: every use of the factory it cannot follow is a refusal naming the place", () => {
@@ -655,6 +657,32 @@ test("wrappedCallers: the factory's own def is not a use of it, even right after
     assert.ok(!("refuse" in r), "refuse" in r ? r.refuse : "");
     assert.deepEqual(r.sites.map((s) => `${s.file} arg ${s.arg?.text}${s.name ? ` named ${s.name}` : ""} [${Object.keys(s).join(",")}]`), sites);
   }
+});
+
+test("wrappedCallers: the factory's own def is told by file and place: a call elsewhere at the same offset is a use", () => {
+  // m.py's `def deco` and server.py's `deco(f)` both start at offset 20.
+  const m = "\n\n" + FACTORY_MODULE;
+  const server = lines("from .m import deco", "deco(f)");
+  assert.equal(m.indexOf("def deco"), server.indexOf("deco(f)"));
+  assert.deepEqual(wrapped({ "m.py": m, "server.py": server }), ["server.py arg f [file,arg]"]);
+});
+
+test("wrappedCallers: a def or class that takes the factory's name inside a function of a module using it is refused (a scope xaccount does not follow)", () => {
+  for (const [inner, refusal] of [
+    ["    def deco(x): return x", "server.py:4: def deco(x): return x uses the wrapper factory in a way xaccount cannot follow"],
+    ["    class deco: pass", "server.py:4: class deco: pass uses the wrapper factory in a way xaccount cannot follow"],
+  ]) {
+    const server = lines("from .m import deco", "deco(f)", "def h():", inner as string, "    return deco(g)");
+    assert.equal(wrapped({ "m.py": FACTORY_MODULE, "server.py": server }), refusal, inner);
+  }
+  // Such a def at the very offset of the factory's def in m.py: a def of another file, refused all the same.
+  const server = lines("from .m import deco", "def h():", "    def deco(x): return x", "    return deco(g)", "deco(f)");
+  const m = "\n".repeat(15) + FACTORY_MODULE;
+  assert.equal(m.indexOf("def deco"), server.indexOf("def deco"));
+  assert.equal(wrapped({ "m.py": m, "server.py": server }), "server.py:3: def deco(x): return x uses the wrapper factory in a way xaccount cannot follow");
+  // And in the factory's own module: only the factory's def is its own name.
+  const own = FACTORY_MODULE + lines("def h():", "    def deco(x): return x");
+  assert.equal(wrapped({ "m.py": own, "server.py": lines("from .m import deco", "deco(f)") }), "m.py:9: def deco(x): return x uses the wrapper factory in a way xaccount cannot follow");
 });
 
 // ---------------------------------------------------------------------------------------- resolve.ts

@@ -40,6 +40,8 @@ import { commitFiles, recoverJournal, TEMP_FILE, type FileOp, type Journal } fro
 import { checkPlan, planPatch, planRevert, recoverInterrupted, writePatch, type PatchPlan } from "../src/codemod/engine.js";
 import type { LocatedServer } from "../src/codemod/locate.js";
 import type { ServerProfile } from "../src/codemod/profile.js";
+import { judgeSkip, packageSources } from "../src/codemod/scan.js";
+import type { ToolVerdict } from "../src/codemod/plan.js";
 import { JOURNAL_FILE, MANIFEST_FILE, RUNTIME_FILE } from "../src/codemod/contract.js";
 import { sha256 } from "../src/codemod/source.js";
 
@@ -393,6 +395,123 @@ test("recoverJournal: a journal that is not ours or not JSON is refused as patch
     assert.throws(() => recoverJournal(pkg), (e: unknown) => isCode("patch-interrupted")(e) && (e as XaError).exitCode === 1, bad);
     assert.deepEqual(listing(pkg), [".a.py.xaccount-1.tmp", JOURNAL_FILE], bad);
   }
+});
+
+/** Mocks `name` of node:fs (a live binding: write.ts sees it) for the rest of test `t`. */
+function mockFs<K extends "accessSync" | "readFileSync" | "fsyncSync" | "fdatasync">(t: TestContext, name: K, impl: (typeof fs)[K]): void {
+  t.mock.method(fs, name, impl as never);
+  syncBuiltinESMExports();
+  t.after(() => {
+    t.mock.restoreAll();
+    syncBuiltinESMExports();
+  });
+}
+
+const denied = (p: string): NodeJS.ErrnoException => Object.assign(new Error(`EACCES: permission denied, '${p}'`), { code: "EACCES", path: p });
+const hasProcFd = existsSync("/proc/self/fd");
+/** The path an open descriptor names (Linux). */
+const fdPath = (fd: number): string => fs.readlinkSync(`/proc/self/fd/${fd}`);
+
+test("crash hook: XACCOUNT_TEST_CRASH_AFTER_STEP=k sends SIGKILL (no handler can run) after step k, and only then", async (t) => {
+  const kills: unknown[][] = [];
+  t.mock.method(process, "kill", (...args: unknown[]) => {
+    kills.push(args);
+    return true;
+  });
+  const saved = process.env.XACCOUNT_TEST_CRASH_AFTER_STEP;
+  t.after(() => {
+    if (saved === undefined) delete process.env.XACCOUNT_TEST_CRASH_AFTER_STEP;
+    else process.env.XACCOUNT_TEST_CRASH_AFTER_STEP = saved;
+  });
+  const { pkg, ops } = writeScene(t);
+  process.env.XACCOUNT_TEST_CRASH_AFTER_STEP = "2";
+  await commitFiles(pkg, "patch", ops);
+  assert.deepEqual(kills, [[process.pid, "SIGKILL"]]);
+});
+
+test("commitFiles and recoverJournal leave no descriptor open (a patch of many files must not run out of them)", { skip: !hasProcFd && "needs /proc to count descriptors" }, async (t) => {
+  const open = (): number => readdirSync("/proc/self/fd").length;
+  // A first transaction: whatever the runtime opens once for good (thread pool, io_uring) is open before counting.
+  const warm = writeScene(t);
+  await commitFiles(warm.pkg, "patch", warm.ops);
+  const before = open();
+  const { pkg, ops } = writeScene(t);
+  await commitFiles(pkg, "patch", ops);
+  put(path.join(pkg, "a.py"), "A after crash\n");
+  put(path.join(pkg, JOURNAL_FILE), journalOf([{ file: "a.py", before: Buffer.from("A\n").toString("base64"), mode: 0o644, afterSha256: null }]));
+  recoverJournal(pkg);
+  assert.equal(open(), before);
+});
+
+test("the journal's folder is fsynced once the journal is written, and recovery fsyncs every journaled folder", { skip: !hasProcFd && "needs /proc to name a descriptor's folder" }, async (t) => {
+  const synced: string[] = [];
+  const real = fs.fsyncSync;
+  mockFs(t, "fsyncSync", (fd: number) => {
+    if (fs.fstatSync(fd).isDirectory()) synced.push(fdPath(fd));
+    real(fd);
+  });
+  const { pkg, ops } = writeScene(t);
+  const resolved = (p: string): string => fs.realpathSync(p);
+  await commitFiles(pkg, "patch", ops);
+  assert.deepEqual(synced, [resolved(pkg)], "the journal's rename is durable before any change");
+  synced.length = 0;
+  put(path.join(pkg, JOURNAL_FILE), journalOf([{ file: "sub/b.py", before: null, mode: null, afterSha256: null }]));
+  recoverJournal(pkg);
+  assert.deepEqual([...new Set(synced)].sort(), [resolved(pkg), resolved(path.join(pkg, "sub"))].sort());
+});
+
+test("commitFiles: every temp file's data is flushed before it is renamed over its target", { skip: !hasProcFd && "needs /proc to name a descriptor's file" }, async (t) => {
+  const { pkg, ops } = writeScene(t);
+  const flushed: string[] = [];
+  const real = fs.fdatasync;
+  mockFs(t, "fdatasync", ((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+    flushed.push(path.relative(fs.realpathSync(pkg), fdPath(fd)).replace(/xaccount-\d+\.tmp$/, "xaccount-PID.tmp"));
+    real(fd, cb);
+  }) as typeof fs.fdatasync);
+  await commitFiles(pkg, "patch", ops);
+  assert.deepEqual(flushed.sort(), [".a.py.xaccount-PID.tmp", "sub/.b.py.xaccount-PID.tmp"]);
+});
+
+test("commitFiles: a folder the user may not write is permission-denied before anything changes (in-process)", async (t) => {
+  const { pkg, a, ops } = writeScene(t);
+  const real = fs.accessSync;
+  mockFs(t, "accessSync", (p: fs.PathLike, m?: number) => {
+    if (p === path.join(pkg, "sub")) throw denied(p);
+    real(p, m);
+  });
+  await assert.rejects(commitFiles(pkg, "patch", ops), (e: unknown) => isCode("permission-denied")(e) && (e as XaError).message === `cannot write ${path.join(pkg, "sub")}: permission denied (EACCES); nothing was written`);
+  assert.equal(readFileSync(a, "utf8"), "A before\n");
+  assert.deepEqual(listing(pkg), ["a.py", "c.py", "sub"]);
+});
+
+test("commitFiles: a target that cannot be read (deleting a folder) fails with its own error before the journal", async (t) => {
+  const { pkg } = writeScene(t);
+  await assert.rejects(commitFiles(pkg, "patch", [{ kind: "delete", path: path.join(pkg, "sub") }]), (e: NodeJS.ErrnoException) => e.code === "EISDIR");
+  assert.deepEqual(listing(pkg), ["a.py", "c.py", "sub"]);
+});
+
+test("recoverJournal: a journal that cannot be read is not taken for no journal (its own error, or permission-denied)", (t) => {
+  const pkg = tempDir(t, "xa-recover-");
+  mkdirSync(path.join(pkg, JOURNAL_FILE));
+  assert.throws(() => recoverJournal(pkg), (e: NodeJS.ErrnoException) => e.code === "EISDIR");
+  rmSync(path.join(pkg, JOURNAL_FILE), { recursive: true });
+  put(path.join(pkg, JOURNAL_FILE), journalOf([]));
+  const real = fs.readFileSync;
+  mockFs(t, "readFileSync", ((p: fs.PathOrFileDescriptor, o?: never) => {
+    if (p === path.join(pkg, JOURNAL_FILE)) throw denied(p);
+    return real(p, o);
+  }) as typeof fs.readFileSync);
+  assert.throws(() => recoverJournal(pkg), (e: unknown) => isCode("permission-denied")(e) && (e as XaError).message.startsWith(`cannot read ${path.join(pkg, JOURNAL_FILE)}:`));
+});
+
+test("recoverJournal: a file the crash had not reached (bytes and mode as before) is left alone, not rewritten", (t) => {
+  const pkg = tempDir(t, "xa-recover-");
+  const a = put(path.join(pkg, "a.py"), "old\n");
+  chmodSync(a, 0o644);
+  const ino = statSync(a).ino;
+  put(path.join(pkg, JOURNAL_FILE), journalOf([{ file: "a.py", before: Buffer.from("old\n").toString("base64"), mode: 0o644, afterSha256: sha256(Buffer.from("new\n")) }]));
+  assert.equal(recoverJournal(pkg)?.done, 0);
+  assert.equal(statSync(a).ino, ino);
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -1068,6 +1187,38 @@ test("checkPlan (pure): findings by kind and the most serious code; a changed fi
     { file: "a.py", name: "ok", status: "skipped", reason: "known" },
     { file: "a.py", name: "bare", status: "skipped" },
   ]);
+});
+
+test("packageSources: each file parsed once (the same tree every time); a file that is not UTF-8 is source-syntax-error", (t) => {
+  const dir = tempDir(t, "xa-sources-");
+  put(path.join(dir, "a.py"), "x = 1\n");
+  put(path.join(dir, "legacy.py"), Buffer.from("# caf\xe9\n", "latin1"));
+  const sources = packageSources(dir);
+  assert.equal(sources.parse("a.py"), sources.parse("a.py"));
+  assert.throws(
+    () => sources.text("legacy.py"),
+    (e: unknown) => isCode("source-syntax-error")(e) && (e as XaError).message === "legacy.py: not valid UTF-8; nothing was written",
+  );
+});
+
+test("judgeSkip: the profile acknowledges an own account_id, an unresolved or a wrapper skip by name, nothing else", () => {
+  const profile: ServerProfile = { ...PROFILE, ownAccountId: { bill: "the payer account" }, unpatchedTools: { gen: "generated", wrap: "a wrapper", far: "remote" } };
+  const skipped = (name: string, skip: NonNullable<ToolVerdict["skip"]>): ToolVerdict => ({ name, line: 1, status: "skipped", adds: [], skip, reason: `why ${name}` });
+  assert.deepEqual(judgeSkip(profile, skipped("bill", "own-account-id")), {
+    ...skipped("bill", "own-account-id"),
+    acknowledged: true,
+    reason: "has its own account_id (the payer account, says the profile): kept as it is, no cross-account access",
+  });
+  assert.deepEqual(judgeSkip(profile, skipped("other", "own-account-id")), {
+    ...skipped("other", "own-account-id"),
+    reason:
+      "already has an account_id parameter of its own, which may mean something else (a billing or linked account): kept as it is, not made cross-account; list it in the profile's ownAccountId with what it means",
+  });
+  assert.deepEqual(judgeSkip(profile, skipped("gen", "unresolved")), { ...skipped("gen", "unresolved"), acknowledged: true, reason: "why gen; the profile says: generated" });
+  assert.deepEqual(judgeSkip(profile, skipped("wrap", "wrapper")), { ...skipped("wrap", "wrapper"), acknowledged: true, reason: "why wrap; the profile says: a wrapper" });
+  // A remote tool has no Python body to patch whatever the profile says; a listed name alone does nothing.
+  assert.deepEqual(judgeSkip(profile, skipped("far", "remote")), skipped("far", "remote"));
+  assert.deepEqual(judgeSkip(profile, skipped("nobody", "unresolved")), skipped("nobody", "unresolved"));
 });
 
 // ---------------------------------------------------------------------------------------------------

@@ -111,9 +111,9 @@ test("docstring: entries added in the section's style, none without a section", 
   assert.ok(!/account_id:/.test(none.split('"""')[1] ?? ""));
 });
 
-test("syntax problems are located by line", () => {
-  const p = firstSyntaxProblem(parsePython("x = 1\n\ndef f(:\n    pass\n"));
-  assert.equal(p?.line, 3);
+test("syntax problems are located by line and 1-based column, a missing token named", () => {
+  assert.deepEqual(firstSyntaxProblem(parsePython("x = 1\n\ndef f(:\n    pass\n")), { line: 3, column: 7, what: 'missing ")"' });
+  assert.deepEqual(firstSyntaxProblem(parsePython("x = 1\ndef f(a b): pass\n")), { line: 2, column: 9, what: "syntax error" });
   assert.equal(firstSyntaxProblem(parsePython("x = 1\n")), undefined);
 });
 
@@ -132,6 +132,8 @@ test("applyInserts keeps the given order at one index; patchedRanges says where 
       [5, 6],
     ],
   );
+  assert.equal(applyInserts("xyzw", []), "xyzw");
+  assert.deepEqual(patchedRanges([]), []);
 });
 
 function record(original: string, inserts: Array<{ at: number; text: string }>): FileRecord {

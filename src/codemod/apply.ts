@@ -5,12 +5,12 @@ export interface Insert {
   text: string;
 }
 
-/** Applies insertions; ones at the same index go in the order given. */
+/** Applies insertions; ones at the same index go in the order given (Array.prototype.sort is stable). */
 export function applyInserts(text: string, inserts: readonly Insert[]): string {
-  const sorted = inserts.map((ins, i) => ({ ins, i })).sort((a, b) => a.ins.at - b.ins.at || a.i - b.i);
+  const sorted = [...inserts].sort((a, b) => a.at - b.at);
   let out = "";
   let pos = 0;
-  for (const { ins } of sorted) {
+  for (const ins of sorted) {
     out += text.slice(pos, ins.at) + ins.text;
     pos = ins.at;
   }
@@ -19,8 +19,8 @@ export function applyInserts(text: string, inserts: readonly Insert[]): string {
 
 /** Where each insertion ended up in the patched text (same order as given). */
 export function patchedRanges(inserts: readonly Insert[]): Array<{ start: number; end: number; text: string }> {
-  const order = inserts.map((ins, i) => ({ ins, i })).sort((a, b) => a.ins.at - b.ins.at || a.i - b.i);
-  const out = new Array<{ start: number; end: number; text: string }>(inserts.length);
+  const order = inserts.map((ins, i) => ({ ins, i })).sort((a, b) => a.ins.at - b.ins.at);
+  const out: Array<{ start: number; end: number; text: string }> = [];
   let shift = 0;
   for (const { ins, i } of order) {
     out[i] = { start: ins.at + shift, end: ins.at + shift + ins.text.length, text: ins.text };

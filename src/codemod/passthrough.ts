@@ -128,11 +128,13 @@ function classify(
   if (!parent) return "ignore";
   // The def's own name, an import of it, a keyword's name (`f(deco=1)`; as a keyword's value it is a use).
   // Nodes are compared by place: the binding hands out a new object for a node it has let go of, so
-  // `parent === factory` failed at the garbage collector's whim and refused the factory's own def.
-  if (parent.type === factory.type && parent.startIndex === factory.startIndex) return "ignore";
+  // `parent === factory` failed at the garbage collector's whim and refused the factory's own def. The
+  // place is the file and the offset (a def at the same offset of another module is not the factory);
+  // in one file only the def starts where the def starts and has an identifier child.
+  if (rel === factoryFile && parent.startIndex === factory.startIndex) return "ignore";
+  // Every identifier of an import statement is in a dotted_name or, as an alias, an aliased_import.
   if (parent.type === "dotted_name" || parent.type === "aliased_import") return "ignore";
   if (parent.type === "keyword_argument" && parent.childForFieldName("name")?.startIndex === ident.startIndex) return "ignore";
-  if (parent.type.includes("import")) return "ignore";
   // Only uses of this very factory: a local name that happens to match is another function.
   const bound = index.bindingIn(index.source(rel).root, rel, ident.text);
   if (bound?.kind !== "def" || bound.file !== factoryFile || bound.func.startIndex !== factory.startIndex) return "ignore";
@@ -150,7 +152,8 @@ function classify(
     const def = dd?.type === "decorated_definition" ? dd.childForFieldName("definition") : null;
     return def?.type === "function_definition" ? { file: rel, def } : { refuse: `${where}: decorates something other than a function` };
   };
-  if (parent.type === "call" && parent.childForFieldName("function")?.startIndex === ident.startIndex) {
+  // A node right under a call is its function: the arguments are an argument_list or a generator_expression.
+  if (parent.type === "call") {
     if (!curried) {
       if (parent.parent?.type === "decorator") return { refuse: `${where}: ${oneLine(parent.text)} used as a decorator factory` };
       const arg = positionalArgs(parent.childForFieldName("arguments") as Node)[position];
@@ -158,7 +161,7 @@ function classify(
     }
     const outer = parent.parent;
     if (outer?.type === "decorator") return { ...decorated(outer), ...withName(nameFrom(parent)) };
-    if (outer?.type === "call" && outer.childForFieldName("function")?.startIndex === parent.startIndex) {
+    if (outer?.type === "call") {
       const arg = positionalArgs(outer.childForFieldName("arguments") as Node)[position];
       return arg ? { file: rel, arg, ...withName(nameFrom(parent)) } : { refuse: `${where}: ${oneLine(outer.text)} passes no function` };
     }
