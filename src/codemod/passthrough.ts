@@ -131,13 +131,14 @@ function classify(
   // `parent === factory` failed at the garbage collector's whim and refused the factory's own def. The
   // place is the file and the offset (a def at the same offset of another module is not the factory);
   // in one file only the def starts where the def starts and has an identifier child.
-  if (rel === factoryFile && parent.startIndex === factory.startIndex) return "ignore";
+  const isFactory = (file: string, def: Node): boolean => file === factoryFile && def.startIndex === factory.startIndex;
+  if (isFactory(rel, parent)) return "ignore";
   // Every identifier of an import statement is in a dotted_name or, as an alias, an aliased_import.
   if (parent.type === "dotted_name" || parent.type === "aliased_import") return "ignore";
   if (parent.type === "keyword_argument" && parent.childForFieldName("name")?.startIndex === ident.startIndex) return "ignore";
   // Only uses of this very factory: a local name that happens to match is another function.
   const bound = index.bindingIn(index.source(rel).root, rel, ident.text);
-  if (bound?.kind !== "def" || bound.file !== factoryFile || bound.func.startIndex !== factory.startIndex) return "ignore";
+  if (bound?.kind !== "def" || !isFactory(bound.file, bound.func)) return "ignore";
   const where = `${rel}:${ident.startPosition.row + 1}`;
   const nameFrom = (call: Node): string | undefined => {
     const args = call.childForFieldName("arguments");
