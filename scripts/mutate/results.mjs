@@ -62,8 +62,9 @@ export function parseArgs(argv, areas) {
 /** A sample's results are kept apart from the whole area's: its not-drawn mutants are not verdicts. */
 export function reportName(area, options) {
   if (!options.sampleFraction) return area;
-  const seed = seedOf(options) !== DEFAULT_SEED ? `.seed-${options.seed}` : "";
-  return `${area}.sample-${samplePercent(options)}${seed}`;
+  const seed = seedOf(options);
+  const suffix = seed !== DEFAULT_SEED ? `.seed-${seed}` : "";
+  return `${area}.sample-${samplePercent(options)}${suffix}`;
 }
 
 /** The seed of a sample's draw: `--seed`, or the one of the first samples. */

@@ -296,10 +296,16 @@ function stageCli(tree) {
   }
 }
 
-/** `tsc -p .` in the project: the CLI the runtime's stage copies, and the dist/test StrykerJS compares. */
+/**
+ * `tsc -p .` in the project, once per `npm run mutate` (every area run asks for it): the CLI the
+ * runtime's stage copies, and the dist/test StrykerJS compares.
+ */
+let builtOnce = false;
 function build() {
+  if (builtOnce) return;
   const built = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "."], { cwd: ROOT, stdio: "inherit" });
   if (built.status !== 0) throw new Error("the TypeScript build failed: fix it before a mutation run");
+  builtOnce = true;
 }
 
 /** do_not_mutate_patterns for the lines that hold only message text: each line, whole and exact. */
