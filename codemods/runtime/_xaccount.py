@@ -626,13 +626,13 @@ class RoleCredentials:
                 return source.sts_client(region, **kwargs)
 
             # A new fetcher per refresh: its response cache starts empty, so the refreshable
-            # credentials alone decide when AssumeRole runs again (botocore's windows).
+            # credentials alone decide when AssumeRole runs again (the windows set below); the
+            # fetcher's own expiry window, which only judges a cached response, never applies.
             fetcher = botocore.credentials.AssumeRoleCredentialFetcher(
                 client_creator=create_client,
                 source_credentials=source.credentials(),
                 role_arn=arn,
                 extra_args=extra,
-                expiry_window_seconds=mandatory,
             )
             log.info("xaccount: AssumeRole %s (session %s) via STS in %s", arn, settings.session_name, region)
             return fetcher.fetch_credentials()

@@ -706,6 +706,68 @@ def test_a_nested_call_without_region_inherits_the_callers(xa: ModuleType, recor
     assert listed == ["eu-west-1", "eu-west-1", "us-east-1"]
 
 
+def test_a_nested_call_with_only_a_region_stays_in_the_callers_account(
+    xa: ModuleType, recorded_moto: MotoServer
+) -> None:
+    """A call that names a region and no account, made inside an account call, keeps that account and
+    its credentials; outside any call it is the server's own, as before the patch."""
+
+    @xa.cross_account
+    def inner(tag: str, account_id: Optional[str] = None, region: xa.Region = None) -> Optional[str]:
+        probe(tag)
+        boto3.client("ecs").list_clusters()  # the runtime sends it to the call's region
+        return xa.active_account()
+
+    @xa.cross_account
+    def outer(tag: str, account_id: Optional[str] = None) -> Optional[str]:
+        return inner(tag, region="eu-west-1")
+
+    inside, outside = new_tag(), new_tag()
+    assert outer(inside, account_id=ACCOUNT_A) == ACCOUNT_A
+    assert inner(outside, region="eu-west-1") is None
+    assert [landed(recorded_moto, t) for t in (inside, outside)] == [ACCOUNT_A, DEFAULT_ACCOUNT]
+    listed = [c["_region"] for c in recorded_moto.calls() if c["_action"] == "ListClusters"]
+    assert listed == ["eu-west-1", "eu-west-1"]
+
+
+def test_an_empty_region_is_no_region(xa: ModuleType, recorded_moto: MotoServer) -> None:
+    """Some MCP clients send "" for an argument left blank: it means the server's region, not an error."""
+
+    @xa.cross_account
+    def tool(tag: str, account_id: Optional[str] = None, region: xa.Region = None) -> None:
+        probe(tag)
+
+    with_account, without = new_tag(), new_tag()
+    tool(with_account, account_id=ACCOUNT_A, region="")
+    tool(without, region="")
+    assert [landed(recorded_moto, t) for t in (with_account, without)] == [ACCOUNT_A, DEFAULT_ACCOUNT]
+    assert [c["_region"] for c in recorded_moto.sts_calls()] == ["us-east-1"]
+
+
+@pytest.mark.parametrize("configured", ["moon", "us-east-1!", None])
+def test_without_a_valid_server_region_sts_is_asked_in_us_east_1(
+    xa: ModuleType, recorded_moto: MotoServer, monkeypatch: pytest.MonkeyPatch, configured: Optional[str]
+) -> None:
+    """The server's configured region picks the STS endpoint only when it is a region: a typo in
+    AWS_DEFAULT_REGION must not become the endpoint (nor fail the call); none at all means us-east-1."""
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        if configured is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, configured)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    xa._reset_for_tests()
+
+    @xa.cross_account
+    def tool(tag: str, account_id: Optional[str] = None) -> None:
+        boto3.client("iam", region_name="us-west-2").create_user(UserName=tag)
+
+    tag = new_tag()
+    tool(tag, account_id=ACCOUNT_A)
+    assert landed(recorded_moto, tag) == ACCOUNT_A
+    assert [c["_region"] for c in recorded_moto.sts_calls()] == ["us-east-1"]
+
+
 def test_refresh_windows_scale_with_a_short_session(
     xa: ModuleType, recorded_moto: MotoServer, sts_front: StsFront, monkeypatch: pytest.MonkeyPatch
 ) -> None:

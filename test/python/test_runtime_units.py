@@ -37,6 +37,13 @@ def test_account_id_must_be_exactly_twelve_ascii_digits(value: object) -> None:
     assert code_of(rt.check_account_id, value) == "account-id-invalid"
 
 
+def test_an_id_that_is_no_account_name_gets_the_generic_hint() -> None:
+    with pytest.raises(CrossAccountError) as caught:
+        rt.check_account_id("arn:aws:iam::123456789012:root", None, {"prod": "111111111111"})
+    assert "Pass the bare account number" in str(caught.value)
+    assert "is the name of" not in str(caught.value)
+
+
 def test_account_id_allowlist() -> None:
     assert rt.check_account_id("123456789012") == "123456789012"
     assert rt.check_account_id("123456789012", None) == "123456789012"
@@ -141,6 +148,12 @@ def test_settings_values() -> None:
 ])
 def test_bad_settings_are_refused(env: dict[str, str]) -> None:
     assert code_of(rt.parse_settings, env) == "config-invalid"
+
+
+def test_a_bad_number_is_shown_in_its_error() -> None:
+    with pytest.raises(CrossAccountError) as caught:
+        rt.parse_settings({"XACCOUNT_CACHE_SIZE": "ten"})
+    assert "XACCOUNT_CACHE_SIZE" in str(caught.value) and "got 'ten'." in str(caught.value)
 
 
 def test_a_bad_external_id_is_not_repeated_in_the_error() -> None:
