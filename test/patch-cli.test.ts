@@ -1,13 +1,13 @@
 /** `xaccount patch` through the real CLI binary: exit codes, --json, --dry-run, --diff, --check, --revert. */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { pathToFileURL } from "node:url";
 import { PACKAGE_ROOT } from "../src/version.js";
 import { snapshot, tempCopy, treeDiff } from "./helpers/trees.js";
+import { moduleLog } from "./helpers/module-log.js";
 import { vendoredHeader } from "../src/codemod/vendor.js";
 import { sha256 } from "../src/codemod/source.js";
 import { shellQuote } from "../src/codemod/shell.js";
@@ -528,21 +528,16 @@ test("temp files an older xaccount left anywhere in the package (no journal) are
 });
 
 test("patch loads alone: its own command and engine, no other command and no AWS SDK", (t) => {
-  // Every module the CLI process resolves, recorded by a loader hook (as run.test.ts does for `run`).
-  const dir = mkdtempSync(path.join(os.tmpdir(), "xaccount-modules-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const log = path.join(dir, "modules.txt");
-  const hook = path.join(dir, "hook.mjs");
-  const register = path.join(dir, "register.mjs");
-  writeFileSync(hook, `import { appendFileSync } from "node:fs";\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + "\\n"); return r; }\n`);
-  writeFileSync(register, `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
+  // Every module the CLI process resolves (as run.test.ts checks for `run`).
+  const modules = moduleLog();
+  t.after(() => modules.remove());
   const tree = iacTree(t);
   const r = spawnSync(process.execPath, [BIN, "patch", "iac", tree.dir, "--dry-run"], {
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", NODE_OPTIONS: `--import ${register}` },
+    env: { ...process.env, NO_COLOR: "1", NODE_OPTIONS: modules.nodeOptions },
   });
   assert.equal(r.status, 0, r.stderr);
-  const loaded = readFileSync(log, "utf8").split("\n").filter(Boolean);
+  const loaded = modules.loaded();
   assert.ok(loaded.some((u) => u.endsWith("/dist/src/commands/patch.js")), loaded.join("\n"));
   assert.ok(loaded.some((u) => u.endsWith("/dist/src/codemod/parse.js")), "the engine did the dry run");
   const unwanted = loaded.filter((u) => /\/dist\/src\/commands\/(?!patch\.js)|@aws-sdk|\/dist\/src\/cli\.js/.test(u));

@@ -12,7 +12,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createHash } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -20,6 +19,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { ADMIN, MOTO_DEFAULT_ACCOUNT, startMoto, type Identity, type Moto } from "./helpers/moto.js";
 import { BIN, xaccount } from "./helpers/cli.js";
 import { PACKAGE_ROOT } from "../src/version.js";
+import { moduleLog } from "./helpers/module-log.js";
 import { buildFakeServer, buildGenericServer, deadIndexUrl, ensureWheelhouse, newCacheHome, runEnv, serveIndex, type TestIndex } from "./helpers/run-index.js";
 
 const A = "111111111111";
@@ -368,18 +368,13 @@ test("a bad --accounts list is refused before anything is installed or asked of 
   assert.ok(!existsSync(path.join(home, "xaccount")), "nothing cached");
 });
 
-test("a warm start loads the run command alone: no other command, no AWS SDK, no patch engine, no tree-sitter", async () => {
-  // Every module the CLI process resolves, recorded by a loader hook (speed is the bench's; this is what loads).
-  const dir = mkdtempSync(path.join(os.tmpdir(), "xaccount-modules-"));
-  temps.push(dir);
-  const log = path.join(dir, "modules.txt");
-  const hook = path.join(dir, "hook.mjs");
-  const register = path.join(dir, "register.mjs");
-  writeFileSync(hook, `import { appendFileSync } from "node:fs";\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + "\\n"); return r; }\n`);
-  writeFileSync(register, `import { register } from "node:module";\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
-  const r = await rawRun(["run", "fake@0.0.3"], clientEnv(dead, cacheHome, { NODE_OPTIONS: `--import ${register}` }));
+test("a warm start loads the run command alone: no other command, no AWS SDK, no patch engine, no tree-sitter", async (t) => {
+  // Every module the CLI process resolves (speed is the bench's; this is what loads).
+  const modules = moduleLog();
+  t.after(() => modules.remove());
+  const r = await rawRun(["run", "fake@0.0.3"], clientEnv(dead, cacheHome, { NODE_OPTIONS: modules.nodeOptions }));
   assert.equal(r.status, 0, r.stderr);
-  const loaded = readFileSync(log, "utf8").split("\n").filter(Boolean);
+  const loaded = modules.loaded();
   assert.ok(loaded.some((u) => u.endsWith("/dist/src/commands/run.js")), loaded.join("\n"));
   const unwanted = loaded.filter((u) => /\/dist\/src\/commands\/(?!run\.js)|tree-sitter|@aws-sdk|\/dist\/src\/codemod\/(index|engine|parse)\.js/.test(u));
   assert.deepEqual([...new Set(unwanted)], []);
