@@ -112,6 +112,9 @@ test("source: decoding, hashing and line arithmetic at every boundary", () => {
   const numbers: Array<[number, number]> = [[0, 1], [2, 1], [3, 2], [6, 2], [7, 3], [9, 3]];
   for (const [i, n] of numbers) assert.equal(lineNumber(t, i), n, `lineNumber ${i}`);
   assert.equal(lineNumber("abc", 2), 1);
+  // A file that starts with its first line break.
+  assert.equal(nextLineStart("\nx", 0), 1);
+  assert.equal(lineNumber("\nx", 1), 2);
 
   const code = "x = 1\n  \tdef f(a,\n";
   assert.equal(indentAt(code, 0), "");
@@ -1361,4 +1364,12 @@ test("findTools: other rules, and the registration pattern escapes what it is gi
   assert.equal(p.test("xm"), false);
   assert.equal(registrationPattern(DEFAULT_RULES, "g").flags, "g");
   assert.deepEqual([..."a.tool b.add_tool c.mount d.import_server".matchAll(registrationPattern(DEFAULT_RULES, "g"))].map((m) => m[1]), ["tool", "add_tool", "mount", "import_server"]);
+});
+
+test("parsePython reads a file far over 32 KiB whole (old bindings cut it at their string buffer)", () => {
+  const body = Array.from({ length: 5000 }, (_, i) => `def f${i}(x):\n    return x + ${i}  # é\n`).join("");
+  const tree = parsePython(body);
+  assert.equal(tree.rootNode.hasError, false);
+  assert.equal(tree.rootNode.namedChildCount, 5000);
+  assert.equal(tree.rootNode.lastChild?.childForFieldName("name")?.text, "f4999");
 });

@@ -27,8 +27,8 @@ export function sha256(data: string | Uint8Array): string {
 
 /** The line ending the file uses (the first one found), so inserted lines match it. */
 export function eolOf(text: string): string {
-  const i = text.indexOf("\n");
-  return i > 0 && text[i - 1] === "\r" ? "\r\n" : "\n";
+  // No "\n" (-1) or one at the start: text[-2] and text[-1] are undefined, so "\n".
+  return text[text.indexOf("\n") - 1] === "\r" ? "\r\n" : "\n";
 }
 
 export function lineStart(text: string, index: number): number {
@@ -39,7 +39,7 @@ export function lineStart(text: string, index: number): number {
 export function lineEnd(text: string, index: number): number {
   const nl = text.indexOf("\n", index);
   if (nl < 0) return text.length;
-  return nl > 0 && text[nl - 1] === "\r" ? nl - 1 : nl;
+  return text[nl - 1] === "\r" ? nl - 1 : nl;
 }
 
 /** Index just past the line break ending the line holding `index`. */
