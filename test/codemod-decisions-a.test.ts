@@ -22,6 +22,7 @@ import { applyInserts } from "../src/codemod/apply.js";
 import { PARAM_SPECS } from "../src/codemod/contract.js";
 import type { ExtraParam } from "../src/codemod/profile.js";
 import { firstAwsImport, importsAwsSdk } from "../src/codemod/aws-imports.js";
+import { patchCommand, shellQuote } from "../src/codemod/shell.js";
 import { alignTo, decodeSource, encodeSource, eolOf, indentAt, lineEnd, lineNumber, lineStart, nextLineStart, sha256 } from "../src/codemod/source.js";
 
 // ---------------------------------------------------------------------------------------------- helpers
@@ -1372,4 +1373,14 @@ test("parsePython reads a file far over 32 KiB whole (old bindings cut it at the
   assert.equal(tree.rootNode.hasError, false);
   assert.equal(tree.rootNode.namedChildCount, 5000);
   assert.equal(tree.rootNode.lastChild?.childForFieldName("name")?.text, "f4999");
+});
+
+test("shellQuote: safe words as they are, anything else one single-quoted word; patchCommand quotes the path", () => {
+  for (const safe of ["abc", "/usr/lib/python3.11/site-packages", "a-b_c@d%e+f=g:h,i.j", "0"]) assert.equal(shellQuote(safe), safe);
+  assert.equal(shellQuote(""), "''");
+  assert.equal(shellQuote("my dir"), "'my dir'");
+  assert.equal(shellQuote("it's"), `'it'\\''s'`);
+  assert.equal(shellQuote("$HOME"), "'$HOME'");
+  assert.equal(shellQuote("a\nb"), "'a\nb'");
+  assert.equal(patchCommand("ecs", "/tmp/my server", "--check"), "xaccount patch ecs '/tmp/my server' --check");
 });

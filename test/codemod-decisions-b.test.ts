@@ -33,7 +33,7 @@ import {
 } from "../src/codemod/detect.js";
 import { candidateDirs, expandHome, findPackage, locateIn } from "../src/codemod/locate.js";
 import { loadManifest, mergeInserts, rebase } from "../src/codemod/manifest.js";
-import { compareVersions, currentRuntime, runtimeAction } from "../src/codemod/vendor.js";
+import { compareVersions, currentRuntime, readStamp, runtimeAction } from "../src/codemod/vendor.js";
 import { oneLine, PackageIndex, type ModuleSource } from "../src/codemod/package-index.js";
 import { asPermissionError } from "../src/codemod/fs-errors.js";
 import { commitFiles, recoverJournal, TEMP_FILE, type FileOp, type Journal } from "../src/codemod/write.js";
@@ -1638,4 +1638,11 @@ test("runtimeAction: add, keep, replace, keep-newer, modified", () => {
   assert.equal(runtimeAction(vendored, { version: "0.0.1", sha256: "f".repeat(64) }), "keep-newer");
   assert.equal(runtimeAction(vendored, { version: "999.0.0", sha256: "f".repeat(64) }), "replace");
   assert.equal(runtimeAction(vendored, { version: stamp.version, sha256: "f".repeat(64) }), "replace");
+});
+
+test("readStamp: the header counts only as the file's first line", () => {
+  const { stamp, vendored } = currentRuntime();
+  assert.deepEqual(readStamp(vendored), stamp);
+  assert.equal(readStamp(Buffer.concat([Buffer.from("#!/usr/bin/env python3\n"), vendored])), undefined);
+  assert.equal(readStamp(Buffer.from(vendored.toString("utf8").replace(/sha256=[0-9a-f]+/, "sha256=" + "0".repeat(63)))), undefined);
 });

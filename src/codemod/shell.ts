@@ -5,7 +5,7 @@
 
 /** `s` as one shell word: unchanged when it holds only safe characters, else single-quoted. */
 export function shellQuote(s: string): string {
-  if (s !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s; // "" fails the pattern: quoted as ''
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
