@@ -23,6 +23,7 @@ import { PARAM_SPECS } from "../src/codemod/contract.js";
 import type { ExtraParam } from "../src/codemod/profile.js";
 import { firstAwsImport, importsAwsSdk } from "../src/codemod/aws-imports.js";
 import { patchCommand, shellQuote } from "../src/codemod/shell.js";
+import { runtimeImportModule } from "../src/codemod/contract.js";
 import { alignTo, decodeSource, encodeSource, eolOf, indentAt, lineEnd, lineNumber, lineStart, nextLineStart, sha256 } from "../src/codemod/source.js";
 
 // ---------------------------------------------------------------------------------------------- helpers
@@ -1383,4 +1384,9 @@ test("shellQuote: safe words as they are, anything else one single-quoted word; 
   assert.equal(shellQuote("$HOME"), "'$HOME'");
   assert.equal(shellQuote("a\nb"), "'a\nb'");
   assert.equal(patchCommand("ecs", "/tmp/my server", "--check"), "xaccount patch ecs '/tmp/my server' --check");
+});
+
+test("runtimeImportModule: the vendored runtime's dotted module beside the package", () => {
+  assert.equal(runtimeImportModule("awslabs/ecs_mcp_server"), "awslabs.ecs_mcp_server._xaccount");
+  assert.equal(runtimeImportModule("solo"), "solo._xaccount");
 });

@@ -240,6 +240,12 @@ test("asPermissionError: a refused read and a refused write each get the hint th
   assert.match(read?.hint ?? "", /as a user who can read the server's files/);
   assert.match(asPermissionError(denied, "/p/x.py", "write")?.hint ?? "", /as the package's owner/);
   assert.equal(asPermissionError(Object.assign(new Error("gone"), { code: "ENOENT" }), "/p/x.py", "read"), undefined);
+  assert.equal(asPermissionError(new Error("no code"), "/p/x.py", "read"), undefined);
+  // EPERM (an immutable file, or a file system that refuses chmod) and EROFS are the user's to fix too.
+  const perm = asPermissionError(Object.assign(new Error("no"), { code: "EPERM" }), "/p/x.py", "write");
+  assert.deepEqual([perm?.code, perm?.message], ["permission-denied", "cannot write /p/x.py: permission denied (EPERM); nothing was written"]);
+  const ro = asPermissionError(Object.assign(new Error("no"), { code: "EROFS" }), "/p/x.py", "write");
+  assert.deepEqual([ro?.code, ro?.message], ["permission-denied", "cannot write /p/x.py: the file system is read-only; nothing was written"]);
 });
 
 test("commitFiles for a user who may not write: permission-denied naming the folder or the file, before anything changes", (t) => {

@@ -30,7 +30,7 @@ export function paramDeclaration(p: ExtraParam): string {
 
 /** `awslabs/ecs_mcp_server` -> `awslabs.ecs_mcp_server._xaccount`. */
 export function runtimeImportModule(packagePath: string): string {
-  return `${packagePath.split("/").filter(Boolean).join(".")}.${RUNTIME_MODULE}`;
+  return `${packagePath.replaceAll("/", ".")}.${RUNTIME_MODULE}`;
 }
 
 export function importNames(params: readonly ExtraParam[]): string[] {

@@ -82,8 +82,9 @@ export interface Compiler {
  * its stdin once they are ready. `ran: false` when there is no Python to ask.
  */
 export function startCompiler(python = choosePython()): Compiler {
-  // -I -S: isolated and no site import, which also makes the start-up quick.
-  const child = spawn(python, ["-I", "-S", "-c", COMPILE_ALL], { stdio: ["pipe", "pipe", "pipe"] });
+  // -I -S: isolated and no site import, which also makes the start-up quick. stdin, stdout and
+  // stderr are pipes (spawn's default).
+  const child = spawn(python, ["-I", "-S", "-c", COMPILE_ALL]);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
