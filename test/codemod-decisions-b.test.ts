@@ -1616,6 +1616,12 @@ test("rebase with a line diff: insertions are mapped through edits above them, o
     original: "A\nBBB\nC\n",
     inserts: [{ at: 6, text: "INS\n" }],
   });
+  // Patched "A\nINS\nB\n": the line below the insertion is edited, so the unchanged run ends with it.
+  assert.deepEqual(rebase("A\nINS\nX\n", record("A\nB\n", [{ at: 2, text: "INS\n" }]), true, diffLines), {
+    kind: "ok",
+    original: "A\nX\n",
+    inserts: [{ at: 2, text: "INS\n" }],
+  });
 });
 
 test("compareVersions: numeric parts, missing ones are 0, tails after - or + ignored as text", () => {
