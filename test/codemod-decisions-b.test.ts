@@ -1314,6 +1314,8 @@ test("planImport: after the leading imports, the docstring, or at the top; only 
     // a module merely named like it is not the runtime
     ["from pkg._xaccount_extra import AccountId, cross_account\n", `from pkg._xaccount_extra import AccountId, cross_account\n${IMPORT}\n`],
     ["from pkg.not_xaccount import AccountId, cross_account\n", `from pkg.not_xaccount import AccountId, cross_account\n${IMPORT}\n`],
+    // the runtime imported as a top-level module (a server run from its own folder) is the runtime too
+    ["from _xaccount import AccountId, cross_account\n", undefined],
   ];
   for (const [src, expected] of cases) {
     const ins = planImport(src, parsePython(src).rootNode, PLAN_OPTS, "\n");
@@ -1342,6 +1344,15 @@ test("planFile: the import goes wherever a tool is or gets patched; a file of on
     ["4 f unpatched", "6 g skipped unresolved", "9 h skipped own-account-id"],
   );
   assert.equal(patchOf("@mcp.tool()\ndef f(): pass\n"), `${IMPORT}\n@mcp.tool()\n@cross_account\ndef f(account_id: AccountId = None): pass\n`);
+  // Patched for account_id alone, now patched for region as well: the parameter is added, the
+  // decorator is not repeated.
+  const ecs = { params: ["account_id", "region"] as const, runtimeModule: "pkg._xaccount" };
+  const once = `from pkg._xaccount import AccountId, Region, cross_account  # xaccount\n${patched}`;
+  const root2 = parsePython(once).rootNode;
+  assert.equal(
+    applyInserts(once, planFile(once, root2, findTools(root2), ecs).inserts),
+    `from pkg._xaccount import AccountId, Region, cross_account  # xaccount\n@mcp.tool()\n@cross_account\ndef f(account_id: AccountId = None, region: Region = None): pass\n`,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import type { ExtraParam } from "./profile.js";
 import { DECORATOR, IMPORT_MARKER, importNames, paramDeclaration } from "./contract.js";
 import { docstringOf, planDocstring } from "./docstring.js";
 import { alignTo, eolOf, indentAt, lineEnd, lineStart, nextLineStart } from "./source.js";
+import { parameterNames } from "./resolve.js";
 
 export type ToolStatus = "patched" | "unpatched" | "skipped";
 
@@ -49,17 +50,14 @@ export function planFile(text: string, root: Node, found: FoundTools, opts: Plan
     reason: s.reason,
     skip: s.kind,
   }));
-  let touched = false;
   for (const tool of found.tools) {
     const verdict = planTool(text, tool, opts.params, eol);
     tools.push(verdict.verdict);
-    if (verdict.inserts.length) {
-      inserts.push(...verdict.inserts);
-      touched = true;
-    }
+    inserts.push(...verdict.inserts);
   }
-  const hasPatchedTool = tools.some((t) => t.status === "patched" || t.adds.length > 0);
-  if (touched || hasPatchedTool) {
+  // A tool gets insertions only when it lacks a parameter (adds), so this covers every edited tool,
+  // and a patched one keeps its import.
+  if (tools.some((t) => t.status === "patched" || t.adds.length > 0)) {
     const imp = planImport(text, root, opts, eol);
     // First: a module whose first statement is a plain def (a tool registered from another module)
     // gets the import and the decorator at the same index, and the import must come before.
@@ -67,36 +65,6 @@ export function planFile(text: string, root: Node, found: FoundTools, opts: Plan
   }
   tools.sort((a, b) => a.line - b.line);
   return { inserts, tools };
-}
-
-/** Parameter names of a def, `*args` / `**kwargs` by their bare names. */
-export function parameterNames(func: Node): string[] {
-  const params = func.childForFieldName("parameters");
-  if (!params) return [];
-  const names: string[] = [];
-  for (const p of params.namedChildren) {
-    const name = paramName(p);
-    if (name) names.push(name);
-  }
-  return names;
-}
-
-function paramName(p: Node): string | undefined {
-  switch (p.type) {
-    case "identifier":
-      return p.text;
-    case "default_parameter":
-    case "typed_default_parameter":
-      return p.childForFieldName("name")?.text;
-    case "typed_parameter":
-    case "list_splat_pattern":
-    case "dictionary_splat_pattern": {
-      const inner = p.namedChildren[0];
-      return inner ? (inner.type === "identifier" ? inner.text : paramName(inner)) : undefined;
-    }
-    default:
-      return undefined;
-  }
 }
 
 export function hasDecorator(func: Node, name: string): boolean {
@@ -226,6 +194,6 @@ export function planImport(text: string, root: Node, opts: PlanOptions, eol: str
   }
   const end = lineEnd(text, anchor.endIndex);
   const at = nextLineStart(text, anchor.endIndex);
-  if (at === text.length && end === text.length) return { at, text: `${eol}${line}` };
+  if (end === text.length) return { at, text: `${eol}${line}` }; // the anchor ends the file, with no line break
   return { at, text: `${line}${eol}` };
 }
