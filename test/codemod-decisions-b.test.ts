@@ -1456,6 +1456,19 @@ test("PackageIndex: imports of submodules and aliases; a submodule is found with
   assert.equal(loads.includes("__init__.py"), false, loads.join(","));
 });
 
+test("PackageIndex: a submodule named through its package, with or without an __init__.py; absolute specs of the package", () => {
+  const index = indexOf({ "__init__.py": "x = 1\n", "sub.py": "def f(): pass\n", "ns/inner.py": "def g(): pass\n" });
+  // `pkg.sub` where pkg/__init__.py never names sub, and a namespace folder (no __init__.py).
+  assert.equal(bindingRow(index.lookup("pkg", "sub")), "module pkg.sub");
+  assert.equal(bindingRow(index.lookup("pkg.ns", "inner")), "module pkg.ns.inner");
+  assert.equal(bindingRow(index.lookup("pkg.ns", "other")), "unknown other is defined in another module (pkg.ns) that is not among this package's files");
+  assert.equal(index.resolveSpec("sub.py", "pkg"), "pkg");
+  assert.equal(index.resolveSpec("sub.py", "pkg.ns.inner"), "pkg.ns.inner");
+  assert.equal(index.resolveSpec("sub.py", "pkgx"), undefined);
+  assert.equal(index.resolveSpec("sub.py", "."), "pkg");
+  assert.equal(index.resolveSpec("sub.py", ".."), undefined);
+});
+
 test("oneLine: whitespace runs as one space; longer than 60 characters cut to 57 and an ellipsis", () => {
   const cases: Array<[string, string]> = [
     ["a\n   b\tc", "a b c"],
