@@ -792,6 +792,8 @@ test("resolver: a literal list the module changes at run time is not the list it
     ], c);
   }
   for (const c of noChanges) assert.deepEqual(resolveReg({ ...LIB, "server.py": server(c) }), ["def server.py:f"], c);
+  // The name is matched as the text it is (`\t`, `\d`, `\s`... would be regex classes if escaped).
+  assert.deepEqual(resolveReg({ ...LIB, "server.py": lines("def f(): pass", "tools_db = [f]", "tools_db.append(g)", "REG(tools_db)") }), ["problem tools_db is a list changed at run time (append/extend/insert/+=): its final content is not in the code"]);
   // Tuples and sets too; a list built by a call is not a literal and is not read as one.
   assert.deepEqual(resolveReg({ ...LIB, "server.py": lines("def f(): pass", "T = (f,)", "T += (g,)", "REG(T)") }), ["problem T is a list changed at run time (append/extend/insert/+=): its final content is not in the code"]);
   assert.deepEqual(resolveReg({ ...LIB, "server.py": lines("def f(): pass", "T = {f}", "T += x", "REG(T)") }), ["problem T is a list changed at run time (append/extend/insert/+=): its final content is not in the code"]);

@@ -286,9 +286,12 @@ export class Resolver {
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/** Does the module change list `name` in place? (`name.append(...)`, `name += [...]`...) */
+/**
+ * Does the module change list `name` in place? (`name.append(...)`, `name += [...]`...) A name at
+ * the start of a line follows a "\n", which `[^\w.]` matches: `^` is only for the text's start.
+ */
 function mutated(text: string, name: string): boolean {
-  return new RegExp(`(^|[^\\w.])${escape(name)}\\s*(\\.\\s*(append|extend|insert)\\s*\\(|\\+=)`, "m").test(text);
+  return new RegExp(`(^|[^\\w.])${escape(name)}\\s*(\\.\\s*(append|extend|insert)\\s*\\(|\\+=)`).test(text);
 }
 
 /** The first call in an expression (through `await`), e.g. the right side of `x = await make(...)`. */
