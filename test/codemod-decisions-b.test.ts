@@ -965,6 +965,11 @@ test("engine: an intact runtime from a newer xaccount is kept (and recorded as i
   assert.deepEqual(newer.runtime.existing, { version: "999.0.0", sha256: sha256(body) });
   assert.deepEqual([newer.manifest.runtime.version, newer.manifest.runtime.sha256, newer.manifest.runtime.fileSha256], ["999.0.0", sha256(body), sha256(as("999.0.0"))]);
   assert.equal(newer.ops.some((op) => op.path === runtime), false);
+  // --force overrides a modified runtime, never a newer intact one.
+  const forced = await plan(located, { force: true });
+  assert.equal(forced.runtime.action, "keep-newer");
+  assert.equal(forced.runtime.forced, undefined);
+  assert.equal(forced.ops.some((op) => op.path === runtime), false);
   // The very runtime we ship under another version's header: kept as it is, and recorded as it is.
   const sameBody = Buffer.concat([Buffer.from(`# Vendored by xaccount 0.0.9 sha256=${stamp.sha256}\n# Do not edit: \`xaccount patch\` replaces this file and \`xaccount patch --revert\` removes it.\n`), ours]);
   writeFileSync(runtime, sameBody);
