@@ -119,7 +119,7 @@ export function locateIn(profile: ServerProfile, givenPath: string, known: reado
   const packageDir = findPackage(profile, inputPath);
   if (!packageDir) {
     for (const other of known) {
-      if (other.name === profile.name || !findPackage(other, inputPath)) continue;
+      if (!findPackage(other, inputPath)) continue; // the profile itself finds nothing, as just seen
       throw usageError(
         "wrong-server",
         `${inputPath} holds the ${other.title} (${other.packagePath}), not the ${profile.title}`,
