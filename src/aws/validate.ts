@@ -113,8 +113,9 @@ export function tags(value: string): Record<string, string> {
   const charset = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
   for (const pair of value.split(",")) {
     const eq = pair.indexOf("=");
-    const key = eq < 0 ? pair.trim() : pair.slice(0, eq).trim();
-    const val = eq < 0 ? "" : pair.slice(eq + 1).trim();
+    // Without "=" (eq -1) the pair is refused below before key or val is looked at.
+    const key = pair.slice(0, eq).trim();
+    const val = pair.slice(eq + 1).trim();
     if (eq < 0 || key.length < 1 || key.length > 128 || val.length > 256 || !charset.test(key) || !charset.test(val)) {
       throw usageError("tags-invalid", `--tags ${show(pair)}: expected key=value (key 1-128, value up to 256 characters of letters, digits, spaces and _.:/=+-@)`);
     }
