@@ -35,6 +35,7 @@ interface Results {
   parseArgs(argv: string[], areas: string[]): Options;
   reportName(area: string, options: Partial<Options>): string;
   seedOf(options: Partial<Options>): string;
+  concurrencyFor(tool: "stryker" | "mutmut", requested: number, cores: number): number;
   resultsSource(progressMtime: number | undefined, reportMtime: number | undefined): "progress" | "report" | undefined;
   score(results: Mutant[], inSample?: (m: Mutant) => boolean): { total: number; notDrawn: number; killed: number; survived: number; noCoverage: number; compileError: number; score: number };
   parseProgress(text: string): Mutant[];
@@ -191,6 +192,16 @@ test("the command line: samples, seeds, areas and their refusals", () => {
     ["lambda"],
   ];
   for (const argv of refused) assert.throws(() => parse(...argv), results.UsageError, argv.join(" "));
+  assert.equal(parse("aws").concurrency, 0, "not given: concurrencyFor decides");
+});
+
+test("concurrency: as asked, else two StrykerJS runners per core and one mutmut child per core", () => {
+  assert.equal(results.concurrencyFor("stryker", 3, 2), 3);
+  assert.equal(results.concurrencyFor("mutmut", 3, 2), 3);
+  assert.equal(results.concurrencyFor("stryker", 0, 2), 4);
+  assert.equal(results.concurrencyFor("mutmut", 0, 2), 2);
+  assert.equal(results.concurrencyFor("stryker", 0, 0), 2, "a machine that reports no cores still runs");
+  assert.equal(results.concurrencyFor("mutmut", 0, 0), 1);
 });
 
 test("the runtime's sample: repeatable, the count asked for, no mutant twice", () => {

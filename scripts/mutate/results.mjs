@@ -13,7 +13,7 @@ export function parseArgs(argv, areas) {
   const usage = (message) => {
     throw new UsageError(message);
   };
-  const options = { areas: [], full: false, report: false, survivors: false, sample: 0, sampleFraction: 0, seed: "", concurrency: 1, mutate: [] };
+  const options = { areas: [], full: false, report: false, survivors: false, sample: 0, sampleFraction: 0, seed: "", concurrency: 0, mutate: [] }; // concurrency 0: concurrencyFor decides
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--full") options.full = true;
@@ -57,6 +57,18 @@ export function parseArgs(argv, areas) {
   if (options.seed && !options.sampleFraction) usage("--seed chooses the draw of a --sample P%: give both");
   if (options.sampleFraction && options.areas.includes("runtime")) usage("--sample P% is for the StrykerJS areas; the runtime takes a count, e.g. --sample 150");
   return options;
+}
+
+/**
+ * How many mutants run at once when --concurrency is not given. StrykerJS's tests spend much of their
+ * time waiting for the CLI and Python processes they start (at one per core, half the CPU sat idle):
+ * two per core. mutmut's mutants are CPU-bound (each loads the 5 MB mutated runtime): one per core.
+ * Measured on 2 cores: whole codemod 56.7 min at 4, runtime 33.3 min at 2 (docs/mutation.md).
+ */
+export function concurrencyFor(tool, requested, cores) {
+  if (requested > 0) return requested;
+  const n = Math.max(1, cores);
+  return tool === "mutmut" ? n : 2 * n;
 }
 
 /** A sample's results are kept apart from the whole area's: its not-drawn mutants are not verdicts. */

@@ -12,11 +12,12 @@
  * `runtime --survivors` re-tests only the mutants that survived or had no test.
  */
 import { spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, watch, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { drawn } from "./sample-checker.mjs";
-import { UsageError, isMessageText, mutmutLine, parseArgs, parseProgress, reportName, resultsSource, sample, samplePercent, score, seedOf, summarizeDiff } from "./results.mjs";
+import { UsageError, concurrencyFor, isMessageText, mutmutLine, parseArgs, parseProgress, reportName, resultsSource, sample, samplePercent, score, seedOf, summarizeDiff } from "./results.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const REPORTS = path.join(ROOT, "reports", "mutation");
@@ -115,7 +116,7 @@ function strykerOptions(area, options) {
       path.join(ROOT, "scripts", "mutate", "progress-file-reporter.mjs"),
       path.join(ROOT, "scripts", "mutate", "file-typescript-checker.mjs"),
     ],
-    concurrency: options.concurrency,
+    concurrency: concurrencyFor("stryker", options.concurrency, availableParallelism()),
     // The emulator and the servers start slowly on a loaded machine: a generous margin before a
     // mutant is called a timeout (which counts as detected).
     timeoutMS: 15000,
@@ -370,7 +371,7 @@ function runMutmut(options) {
   if ((options.survivors || options.sample) && names.length === 0) return summarizeMutmut();
   let run;
   try {
-    run = mutmut(["run", "--max-children", String(options.concurrency), ...names], { stdio: "inherit" });
+    run = mutmut(["run", "--max-children", String(concurrencyFor("mutmut", options.concurrency, availableParallelism())), ...names], { stdio: "inherit" });
   } finally {
     spawnSync(PYTHON, [path.join("plugin", "mutmut_plugin.py"), "stop-pool"], {
       cwd: STAGE,
