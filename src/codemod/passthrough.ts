@@ -130,7 +130,7 @@ function classify(
   // Nodes are compared by place: the binding hands out a new object for a node it has let go of, so
   // `parent === factory` failed at the garbage collector's whim and refused the factory's own def. The
   // place is the file and the offset (a def at the same offset of another module is not the factory);
-  // in one file only the def starts where the def starts and has an identifier child.
+  // in the factory's file, no other parent of an identifier starts at the offset of its `def`.
   const isFactory = (file: string, def: Node): boolean => file === factoryFile && def.startIndex === factory.startIndex;
   if (isFactory(rel, parent)) return "ignore";
   // Every identifier of an import statement is in a dotted_name or, as an alias, an aliased_import.
